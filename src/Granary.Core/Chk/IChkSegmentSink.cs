@@ -1,0 +1,11 @@
+namespace Granary.Core.Chk;
+
+/// <summary>Receives the blocks of each encoded segment, in segment order.</summary>
+public interface IChkSegmentSink
+{
+    /// <summary>
+    /// <paramref name="shareBlocks"/> holds the n blocks of <paramref name="segment"/> back to back,
+    /// <paramref name="blockSize"/> bytes each. The memory is reused once the returned task completes.
+    /// </summary>
+    ValueTask WriteSegmentAsync(int segment, ReadOnlyMemory<byte> shareBlocks, int blockSize, CancellationToken cancellationToken);
+}

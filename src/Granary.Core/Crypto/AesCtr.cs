@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Security.Cryptography;
+
+namespace Granary.Core.Crypto;
+
+/// <summary>
+/// AES-128 in counter mode as Tahoe-LAFS uses it: the counter block for keystream block i is i as a
+/// 128-bit big-endian integer, starting at zero. Because the keystream at any byte offset is known
+/// without the bytes before it, segments can be encrypted or decrypted independently and in any order.
+/// </summary>
+public sealed class AesCtr : IDisposable
+{
+    public const int KeySize = 16;
+    private const int BlockSize = 16;
+    private const int BatchBlocks = 1024;
+
+    private readonly Aes _aes;
+
+    public AesCtr(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != KeySize)
+        {
+            throw new ArgumentException($"AES-128 needs a {KeySize}-byte key, got {key.Length} bytes.", nameof(key));
+        }
+
+        _aes = Aes.Create();
+        _aes.Key = key.ToArray();
+    }
+
+    /// <summary>
+    /// XORs the keystream starting at byte <paramref name="offset"/> of the stream into
+    /// <paramref name="input"/>, writing to <paramref name="output"/> (which may be the same memory).
+    /// Encryption and decryption are the same operation.
+    /// </summary>
+    public void Transform(long offset, ReadOnlySpan<byte> input, Span<byte> output)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (output.Length < input.Length)
+        {
+            throw new ArgumentException("Output is shorter than input.", nameof(output));
+        }
+
+        var counters = ArrayPool<byte>.Shared.Rent(BatchBlocks * BlockSize);
+        var keystream = ArrayPool<byte>.Shared.Rent(BatchBlocks * BlockSize);
+        try
+        {
+            var block = offset / BlockSize;
+            var skip = (int)(offset % BlockSize);
+            var done = 0;
+            while (done < input.Length)
+            {
+                var wanted = Math.Min(input.Length - done + skip, BatchBlocks * BlockSize);
+                var blocks = (wanted + BlockSize - 1) / BlockSize;
+                for (var i = 0; i < blocks; i++)
+                {
+                    WriteCounter(block + i, counters.AsSpan(i * BlockSize, BlockSize));
+                }
+
+                _aes.EncryptEcb(counters.AsSpan(0, blocks * BlockSize), keystream.AsSpan(0, blocks * BlockSize), PaddingMode.None);
+                var count = Math.Min(blocks * BlockSize - skip, input.Length - done);
+                Xor(input.Slice(done, count), keystream.AsSpan(skip, count), output.Slice(done, count));
+                done += count;
+                block += blocks;
+                skip = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(counters);
+            ArrayPool<byte>.Shared.Return(keystream);
+        }
+    }
+
+    public void Dispose() => _aes.Dispose();
+
+    private static void WriteCounter(long block, Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(destination, 0);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (ulong)block);
+    }
+
+    private static void Xor(ReadOnlySpan<byte> data, ReadOnlySpan<byte> keystream, Span<byte> output)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= data.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                (new Vector<byte>(data[i..]) ^ new Vector<byte>(keystream[i..])).CopyTo(output[i..]);
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            output[i] = (byte)(data[i] ^ keystream[i]);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text.RegularExpressions;
+
+namespace Granary.Core.Tests.Chk;
+
+/// <summary>One `kind: chk` entry of Tahoe-LAFS's published test vectors.</summary>
+public sealed record TahoeVector(byte[] Convergence, string Expected, int Length, byte[] Seed, int K, int N, int MaxSegmentSize)
+{
+    public static string VectorsPath => Path.Combine(AppContext.BaseDirectory, "Vectors", "tahoe-chk-sample.yaml");
+
+    /// <summary>The sample plaintext: the seed repeated and cut to the length.</summary>
+    public byte[] Plaintext()
+    {
+        var data = new byte[Length];
+        for (var i = 0; i < Length; i++)
+        {
+            data[i] = Seed[i % Seed.Length];
+        }
+
+        return data;
+    }
+
+    public override string ToString() => $"{K}-of-{N}, {Length} bytes";
+
+    // The file is simple and fixed, so a regex per entry is all the YAML this needs.
+    public static IReadOnlyList<TahoeVector> Load()
+    {
+        var text = File.ReadAllText(VectorsPath);
+        var entries = text.Split("\n- ", StringSplitOptions.None).Skip(1);
+        return entries.Select(entry =>
+        {
+            string Field(string name) => Regex.Match(entry, $@"(?m)^\s*{name}:\s*(\S+)\s*$").Groups[1].Value;
+            return new TahoeVector(
+                Convert.FromBase64String(Field("convergence")),
+                Field("expected"),
+                int.Parse(Field("length"), System.Globalization.CultureInfo.InvariantCulture),
+                Convert.FromBase64String(Field("seed")),
+                int.Parse(Field("required"), System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(Field("total"), System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(Field("segmentSize"), System.Globalization.CultureInfo.InvariantCulture));
+        }).ToList();
+    }
+
+    public static TheoryData<int> Indexes()
+    {
+        var data = new TheoryData<int>();
+        for (var i = 0; i < Load().Count; i++)
+        {
+            data.Add(i);
+        }
+
+        return data;
+    }
+}
