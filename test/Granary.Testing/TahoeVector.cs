@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
+using Xunit;
 
-namespace Granary.Core.Tests.Chk;
+namespace Granary.Testing;
 
 /// <summary>One `kind: chk` entry of Tahoe-LAFS's published test vectors.</summary>
 public sealed record TahoeVector(byte[] Convergence, string Expected, int Length, byte[] Seed, int K, int N, int MaxSegmentSize)
