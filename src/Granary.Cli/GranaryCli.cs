@@ -19,6 +19,7 @@ public static class GranaryCli
             "Granary: a decentralized storage grid. Files are encrypted and erasure-coded on the client; "
             + "any k of their n shares, held by untrusted storage nodes, bring them back.");
         root.Subcommands.Add(CapCommand.Create());
+        root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;
     }
 

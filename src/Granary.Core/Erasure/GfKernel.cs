@@ -5,15 +5,71 @@ namespace Granary.Core.Erasure;
 /// coefficient matrix by a group of equal-length blocks. Implementations differ only in speed;
 /// each must produce exactly what <see cref="ScalarGfKernel"/> produces.
 /// </summary>
+/// <remarks>
+/// A matrix is prepared once (<see cref="Prepare"/>) into whatever tables the kernel's instructions
+/// want, so the per-call cost is the arithmetic alone. Blocks sit at a fixed stride from each other
+/// (at least the block length), which lets callers keep every block 64-byte aligned.
+/// </remarks>
 internal abstract class GfKernel
 {
     public abstract string Name { get; }
 
+    /// <summary>Turns a rows × columns coefficient matrix into this kernel's tables.</summary>
+    public abstract PreparedMatrix Prepare(ReadOnlySpan<byte> coefficients, int rows, int columns);
+
     /// <summary>
-    /// For each row r: <c>output[r] = Σ_c coefficients[r·columns + c] · input[c]</c>, where
-    /// block i of <paramref name="input"/> or <paramref name="output"/> is the
-    /// <paramref name="blockLength"/> bytes at offset <c>i · blockLength</c>.
+    /// For each row r: <c>output[r] = Σ_c matrix[r, c] · input[c]</c>, where block i of the input
+    /// starts at <c>i · inputStride</c> and block i of the output at <c>i · outputStride</c>, and
+    /// every block is <paramref name="blockLength"/> bytes.
     /// </summary>
-    public abstract void MultiplyBlocks(
-        ReadOnlySpan<byte> coefficients, int rows, int columns, ReadOnlySpan<byte> input, Span<byte> output, int blockLength);
+    public abstract void Multiply(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int blockLength);
+
+    /// <summary>The fastest kernel this machine runs, chosen once from the CPU's instruction sets.</summary>
+    public static GfKernel Best { get; } = Available().First();
+
+    /// <summary>Every kernel this machine can run, fastest first; the scalar kernel is always last.</summary>
+    public static IEnumerable<GfKernel> Available()
+    {
+        if (GfniKernel512.IsSupported)
+        {
+            yield return new GfniKernel512();
+        }
+
+        if (GfniKernel256.IsSupported)
+        {
+            yield return new GfniKernel256();
+        }
+
+        if (ShuffleKernel512.IsSupported)
+        {
+            yield return new ShuffleKernel512();
+        }
+
+        if (ShuffleKernel256.IsSupported)
+        {
+            yield return new ShuffleKernel256();
+        }
+
+        if (ShuffleKernel128.IsSupported)
+        {
+            yield return new ShuffleKernel128();
+        }
+
+        yield return ScalarGfKernel.Instance;
+    }
+}
+
+/// <summary>A coefficient matrix in a kernel's own table format.</summary>
+internal sealed class PreparedMatrix(byte[] coefficients, int rows, int columns, byte[] tables)
+{
+    /// <summary>The plain coefficients, row-major (what the scalar tail uses).</summary>
+    public byte[] Coefficients { get; } = coefficients;
+
+    public int Rows { get; } = rows;
+
+    public int Columns { get; } = columns;
+
+    /// <summary>Kernel-specific tables, one fixed-size entry per coefficient, row-major.</summary>
+    public byte[] Tables { get; } = tables;
 }

@@ -7,7 +7,7 @@ namespace Granary.Core.Erasure;
 /// zfec-compatible systematic Reed-Solomon over GF(2^8): k data blocks become n blocks, the first k
 /// of which are the data itself, and any k distinct blocks give the data back.
 /// The encoding matrix is <c>E = V · T⁻¹</c>, with V zfec's n × k Vandermonde matrix and T its top
-/// k × k square, so rows 0 … k−1 of E are the identity.
+/// k × k square, so rows 0 … k−1 of E are the identity. Immutable and safe to share between threads.
 /// </summary>
 public sealed class ReedSolomonCodec
 {
@@ -17,11 +17,12 @@ public sealed class ReedSolomonCodec
     private static readonly ConcurrentDictionary<(int K, int N), ReedSolomonCodec> Codecs = new();
 
     private readonly GfMatrix _encoding;
-    private readonly byte[] _parityRows;
+    private readonly PreparedMatrix? _parity;
     private readonly GfKernel _kernel;
+    private readonly DecodePlanCache _decodePlans = new();
 
     public ReedSolomonCodec(int k, int n)
-        : this(k, n, ScalarGfKernel.Instance)
+        : this(k, n, GfKernel.Best)
     {
     }
 
@@ -38,10 +39,10 @@ public sealed class ReedSolomonCodec
         var vandermonde = GfMatrix.Vandermonde(n, k);
         var top = vandermonde.SelectRows(Enumerable.Range(0, k).ToArray());
         _encoding = vandermonde.Multiply(top.Invert());
-        _parityRows = _encoding.Cells[(k * k)..].ToArray();
+        _parity = n > k ? kernel.Prepare(_encoding.Cells[(k * k)..], n - k, k) : null;
     }
 
-    /// <summary>The shared codec for k-of-n; codecs are immutable and safe to use from any thread.</summary>
+    /// <summary>The shared codec for k-of-n with the fastest kernel this machine runs.</summary>
     public static ReedSolomonCodec Get(int k, int n) => Codecs.GetOrAdd((k, n), static shape => new ReedSolomonCodec(shape.K, shape.N));
 
     public int K { get; }
@@ -54,67 +55,78 @@ public sealed class ReedSolomonCodec
     /// <summary>Row <paramref name="share"/> of the encoding matrix: how share j mixes the k data blocks.</summary>
     public ReadOnlySpan<byte> EncodingRow(int share) => _encoding.Row(share);
 
+    /// <summary>Computes the n − k parity blocks from the k data blocks, each kind back to back.</summary>
+    public void Encode(ReadOnlySpan<byte> data, Span<byte> parity, int blockLength) =>
+        Encode(data, blockLength, parity, blockLength, blockLength);
+
     /// <summary>
-    /// Computes the n − k parity blocks. <paramref name="data"/> holds the k data blocks back to back,
-    /// <paramref name="parity"/> receives blocks k … n−1 back to back, each <paramref name="blockLength"/> bytes.
+    /// Computes the n − k parity blocks. Data block i starts at <c>i · dataStride</c>, parity block
+    /// j (share k + j) at <c>j · parityStride</c>; strides of a multiple of 64 keep every block aligned.
     /// </summary>
-    public void Encode(ReadOnlySpan<byte> data, Span<byte> parity, int blockLength)
+    public void Encode(ReadOnlySpan<byte> data, int dataStride, Span<byte> parity, int parityStride, int blockLength)
     {
-        RequireLength(data, K, blockLength, nameof(data));
-        RequireLength(parity, N - K, blockLength, nameof(parity));
-        if (N > K)
+        RequireLayout(data, K, dataStride, blockLength, nameof(data));
+        RequireLayout(parity, N - K, parityStride, blockLength, nameof(parity));
+        if (_parity is not null)
         {
-            _kernel.MultiplyBlocks(_parityRows, N - K, K, data, parity, blockLength);
+            _kernel.Multiply(_parity, data, dataStride, parity, parityStride, blockLength);
         }
     }
 
-    /// <summary>
-    /// Recovers the k data blocks from any k distinct shares. <paramref name="blocks"/> holds the
-    /// blocks of <paramref name="shareNumbers"/>, in that order, back to back; <paramref name="data"/>
-    /// receives data blocks 0 … k−1 back to back.
-    /// </summary>
-    public void Decode(ReadOnlySpan<int> shareNumbers, ReadOnlySpan<byte> blocks, Span<byte> data, int blockLength)
-    {
-        ValidateShareNumbers(shareNumbers);
-        RequireLength(blocks, K, blockLength, nameof(blocks));
-        RequireLength(data, K, blockLength, nameof(data));
+    /// <summary>Recovers the k data blocks from any k distinct shares, each kind back to back.</summary>
+    public void Decode(ReadOnlySpan<int> shareNumbers, ReadOnlySpan<byte> blocks, Span<byte> data, int blockLength) =>
+        Decode(shareNumbers, blocks, blockLength, data, blockLength, blockLength);
 
-        // Data blocks we hold are copied; the rest come from the rows of the inverted submatrix.
-        Span<int> missing = stackalloc int[K];
-        var missingCount = 0;
-        Span<bool> present = stackalloc bool[K];
-        for (var i = 0; i < K; i++)
+    /// <summary>
+    /// Recovers the k data blocks from any k distinct shares. Block i of <paramref name="blocks"/>
+    /// (share <c>shareNumbers[i]</c>) starts at <c>i · blockStride</c>; data block d is written at
+    /// <c>d · dataStride</c>.
+    /// </summary>
+    public void Decode(ReadOnlySpan<int> shareNumbers, ReadOnlySpan<byte> blocks, int blockStride, Span<byte> data, int dataStride, int blockLength)
+    {
+        ReconstructMissing(shareNumbers, blocks, blockStride, data, dataStride, blockLength);
+        for (var i = 0; i < shareNumbers.Length; i++)
         {
             var share = shareNumbers[i];
             if (share < K)
             {
-                present[share] = true;
-                blocks.Slice(i * blockLength, blockLength).CopyTo(data.Slice(share * blockLength, blockLength));
+                blocks.Slice(i * blockStride, blockLength).CopyTo(data.Slice(share * dataStride, blockLength));
             }
         }
+    }
 
-        for (var d = 0; d < K; d++)
-        {
-            if (!present[d])
-            {
-                missing[missingCount++] = d;
-            }
-        }
-
-        if (missingCount == 0)
+    /// <summary>
+    /// Writes only the data blocks that none of <paramref name="shareNumbers"/> is: a caller that
+    /// reads the surviving data blocks straight from where they arrived needs nothing else, and saves
+    /// copying them. Layout as in <see cref="Decode(ReadOnlySpan{int}, ReadOnlySpan{byte}, int, Span{byte}, int, int)"/>.
+    /// </summary>
+    public void ReconstructMissing(
+        ReadOnlySpan<int> shareNumbers, ReadOnlySpan<byte> blocks, int blockStride, Span<byte> data, int dataStride, int blockLength)
+    {
+        RequireLayout(blocks, K, blockStride, blockLength, nameof(blocks));
+        RequireLayout(data, K, dataStride, blockLength, nameof(data));
+        var plan = _decodePlans.Find(shareNumbers) ?? _decodePlans.Add(CreatePlan(shareNumbers));
+        if (plan.Missing.Length == 0)
         {
             return;
         }
 
-        var inverse = _encoding.SelectRows(shareNumbers).Invert();
-        var coefficients = inverse.SelectRows(missing[..missingCount]).Cells;
-        var scratch = ArrayPool<byte>.Shared.Rent(missingCount * blockLength);
+        // When the missing data blocks are consecutive (all of them, in the worst case) they are
+        // written in place; otherwise through scratch space.
+        var first = plan.Missing[0];
+        if (plan.Missing[^1] - first == plan.Missing.Length - 1)
+        {
+            _kernel.Multiply(plan.Matrix, blocks, blockStride, data[(first * dataStride)..], dataStride, blockLength);
+            return;
+        }
+
+        var scratch = ArrayPool<byte>.Shared.Rent(plan.Missing.Length * blockLength);
         try
         {
-            _kernel.MultiplyBlocks(coefficients, missingCount, K, blocks, scratch, blockLength);
-            for (var i = 0; i < missingCount; i++)
+            _kernel.Multiply(plan.Matrix, blocks, blockStride, scratch, blockLength, blockLength);
+            for (var i = 0; i < plan.Missing.Length; i++)
             {
-                scratch.AsSpan(i * blockLength, blockLength).CopyTo(data.Slice(missing[i] * blockLength, blockLength));
+                scratch.AsSpan(i * blockLength, blockLength).CopyTo(data.Slice(plan.Missing[i] * dataStride, blockLength));
             }
         }
         finally
@@ -123,7 +135,11 @@ public sealed class ReedSolomonCodec
         }
     }
 
-    private void ValidateShareNumbers(ReadOnlySpan<int> shareNumbers)
+    /// <summary>The data blocks a set of shares leaves missing, ascending (cached with the decode plan).</summary>
+    public ReadOnlySpan<int> MissingDataBlocks(ReadOnlySpan<int> shareNumbers) =>
+        (_decodePlans.Find(shareNumbers) ?? _decodePlans.Add(CreatePlan(shareNumbers))).Missing;
+
+    private DecodePlan CreatePlan(ReadOnlySpan<int> shareNumbers)
     {
         if (shareNumbers.Length != K)
         {
@@ -145,14 +161,33 @@ public sealed class ReedSolomonCodec
 
             seen[share] = true;
         }
+
+        var missing = new List<int>();
+        for (var d = 0; d < K; d++)
+        {
+            if (!seen[d])
+            {
+                missing.Add(d);
+            }
+        }
+
+        var inverse = _encoding.SelectRows(shareNumbers).Invert();
+        var rows = inverse.SelectRows([.. missing]);
+        return new DecodePlan(shareNumbers.ToArray(), [.. missing], _kernel.Prepare(rows.Cells, missing.Count, K));
     }
 
-    private static void RequireLength(ReadOnlySpan<byte> buffer, int blocks, int blockLength, string name)
+    private static void RequireLayout(ReadOnlySpan<byte> buffer, int blocks, int stride, int blockLength, string name)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(blockLength);
-        if (buffer.Length < (long)blocks * blockLength)
+        if (stride < blockLength)
         {
-            throw new ArgumentException($"{name} holds {buffer.Length} bytes; {blocks} blocks of {blockLength} need {(long)blocks * blockLength}.", name);
+            throw new ArgumentException($"The stride of {name} ({stride}) is shorter than a block ({blockLength}).", name);
+        }
+
+        var needed = blocks == 0 ? 0 : (long)(blocks - 1) * stride + blockLength;
+        if (buffer.Length < needed)
+        {
+            throw new ArgumentException($"{name} holds {buffer.Length} bytes; {blocks} blocks of {blockLength} at stride {stride} need {needed}.", name);
         }
     }
 }

@@ -7,24 +7,33 @@ internal sealed class ScalarGfKernel : GfKernel
 
     public override string Name => "scalar";
 
-    public override void MultiplyBlocks(
-        ReadOnlySpan<byte> coefficients, int rows, int columns, ReadOnlySpan<byte> input, Span<byte> output, int blockLength)
+    public override PreparedMatrix Prepare(ReadOnlySpan<byte> coefficients, int rows, int columns) =>
+        new(coefficients[..(rows * columns)].ToArray(), rows, columns, []);
+
+    public override void Multiply(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int blockLength) =>
+        MultiplyRange(matrix, input, inputStride, output, outputStride, 0, blockLength);
+
+    /// <summary>The arithmetic on bytes <c>[start, end)</c> of every block; vector kernels use it for their tails.</summary>
+    public static void MultiplyRange(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int start, int end)
     {
-        for (var r = 0; r < rows; r++)
+        var columns = matrix.Columns;
+        for (var r = 0; r < matrix.Rows; r++)
         {
-            var target = output.Slice(r * blockLength, blockLength);
+            var target = output.Slice(r * outputStride + start, end - start);
             target.Clear();
             for (var c = 0; c < columns; c++)
             {
-                var coefficient = coefficients[r * columns + c];
+                var coefficient = matrix.Coefficients[r * columns + c];
                 if (coefficient == 0)
                 {
                     continue;
                 }
 
-                var source = input.Slice(c * blockLength, blockLength);
+                var source = input.Slice(c * inputStride + start, end - start);
                 var products = GaloisField.ProductsOf(coefficient);
-                for (var b = 0; b < blockLength; b++)
+                for (var b = 0; b < source.Length; b++)
                 {
                     target[b] ^= products[source[b]];
                 }

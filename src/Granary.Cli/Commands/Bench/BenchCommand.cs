@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Granary.Cli.Commands.Bench;
+
+/// <summary><c>granary bench …</c>: throughput figures measured on this machine, each beside its baseline.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure Granary's throughput on this machine.");
+        command.Subcommands.Add(CodecBenchCommand.Create());
+        return command;
+    }
+}
