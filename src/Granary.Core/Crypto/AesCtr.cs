@@ -10,24 +10,44 @@ namespace Granary.Core.Crypto;
 /// 128-bit big-endian integer, starting at zero. Because the keystream at any byte offset is known
 /// without the bytes before it, segments can be encrypted or decrypted independently and in any order.
 /// </summary>
+/// <remarks>
+/// With AES-NI the keystream is made by <see cref="AesNiKeystream"/>, eight blocks in flight; without
+/// it, by the platform's AES in ECB mode over a batch of counter blocks. Both give identical bytes.
+/// </remarks>
 public sealed class AesCtr : IDisposable
 {
     public const int KeySize = 16;
     private const int BlockSize = 16;
     private const int BatchBlocks = 1024;
 
-    private readonly Aes _aes;
+    private readonly AesNiKeystream? _aesNi;
+    private readonly Aes? _platform;
 
     public AesCtr(ReadOnlySpan<byte> key)
+        : this(key, AesNiKeystream.IsSupported)
+    {
+    }
+
+    internal AesCtr(ReadOnlySpan<byte> key, bool useAesNi)
     {
         if (key.Length != KeySize)
         {
             throw new ArgumentException($"AES-128 needs a {KeySize}-byte key, got {key.Length} bytes.", nameof(key));
         }
 
-        _aes = Aes.Create();
-        _aes.Key = key.ToArray();
+        if (useAesNi)
+        {
+            _aesNi = new AesNiKeystream(key);
+        }
+        else
+        {
+            _platform = Aes.Create();
+            _platform.Key = key.ToArray();
+        }
     }
+
+    /// <summary>Which implementation makes the keystream ("aes-ni" or "platform").</summary>
+    public string Implementation => _aesNi is null ? "platform" : "aes-ni";
 
     /// <summary>
     /// XORs the keystream starting at byte <paramref name="offset"/> of the stream into
@@ -42,6 +62,20 @@ public sealed class AesCtr : IDisposable
             throw new ArgumentException("Output is shorter than input.", nameof(output));
         }
 
+        if (_aesNi is not null)
+        {
+            _aesNi.Transform(offset, input, output);
+        }
+        else
+        {
+            TransformWithPlatform(offset, input, output);
+        }
+    }
+
+    public void Dispose() => _platform?.Dispose();
+
+    private void TransformWithPlatform(long offset, ReadOnlySpan<byte> input, Span<byte> output)
+    {
         var counters = ArrayPool<byte>.Shared.Rent(BatchBlocks * BlockSize);
         var keystream = ArrayPool<byte>.Shared.Rent(BatchBlocks * BlockSize);
         try
@@ -55,10 +89,12 @@ public sealed class AesCtr : IDisposable
                 var blocks = (wanted + BlockSize - 1) / BlockSize;
                 for (var i = 0; i < blocks; i++)
                 {
-                    WriteCounter(block + i, counters.AsSpan(i * BlockSize, BlockSize));
+                    var counter = counters.AsSpan(i * BlockSize, BlockSize);
+                    BinaryPrimitives.WriteUInt64BigEndian(counter, 0);
+                    BinaryPrimitives.WriteUInt64BigEndian(counter[8..], (ulong)(block + i));
                 }
 
-                _aes.EncryptEcb(counters.AsSpan(0, blocks * BlockSize), keystream.AsSpan(0, blocks * BlockSize), PaddingMode.None);
+                _platform!.EncryptEcb(counters.AsSpan(0, blocks * BlockSize), keystream.AsSpan(0, blocks * BlockSize), PaddingMode.None);
                 var count = Math.Min(blocks * BlockSize - skip, input.Length - done);
                 Xor(input.Slice(done, count), keystream.AsSpan(skip, count), output.Slice(done, count));
                 done += count;
@@ -73,15 +109,7 @@ public sealed class AesCtr : IDisposable
         }
     }
 
-    public void Dispose() => _aes.Dispose();
-
-    private static void WriteCounter(long block, Span<byte> destination)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, 0);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], (ulong)block);
-    }
-
-    private static void Xor(ReadOnlySpan<byte> data, ReadOnlySpan<byte> keystream, Span<byte> output)
+    internal static void Xor(ReadOnlySpan<byte> data, ReadOnlySpan<byte> keystream, Span<byte> output)
     {
         var i = 0;
         if (Vector.IsHardwareAccelerated)

@@ -4,11 +4,14 @@ namespace Granary.Core.Tests.Crypto;
 
 public class AesCtrTests
 {
-    [Fact]
-    public void Encrypts_the_spec_example_with_a_big_endian_counter_from_zero()
+    public static TheoryData<bool> Implementations() => AesNiKeystream.IsSupported ? [false, true] : [false];
+
+    [Theory]
+    [MemberData(nameof(Implementations))]
+    public void Encrypts_the_spec_example_with_a_big_endian_counter_from_zero(bool aesNi)
     {
         // chk-format §13.1: 56 × "a" under key 380ff65e….
-        using var aes = new AesCtr(Hex.Bytes("380ff65ec57c08c67d0219f67b481d28"));
+        using var aes = new AesCtr(Hex.Bytes("380ff65ec57c08c67d0219f67b481d28"), aesNi);
         var output = new byte[56];
         aes.Transform(0, Enumerable.Repeat((byte)'a', 56).ToArray(), output);
         Assert.Equal(
@@ -39,6 +42,37 @@ public class AesCtrTests
         }
 
         Assert.True(whole.AsSpan().SequenceEqual(pieces), $"seed {seed}");
+    }
+
+    [Fact]
+    public void AES_NI_and_the_platform_fallback_give_identical_bytes_at_any_offset()
+    {
+        if (!AesNiKeystream.IsSupported)
+        {
+            return; // nothing to compare on this CPU; the fallback is covered by the other tests
+        }
+
+        var seed = Environment.TickCount;
+        var random = new Random(seed);
+        var key = new byte[16];
+        random.NextBytes(key);
+        using var fast = new AesCtr(key, useAesNi: true);
+        using var fallback = new AesCtr(key, useAesNi: false);
+        Assert.Equal("aes-ni", fast.Implementation);
+        Assert.Equal("platform", fallback.Implementation);
+        var data = new byte[5000];
+        random.NextBytes(data);
+        foreach (var offset in new long[] { 0, 1, 15, 16, 17, 127, 128, 129, 1L << 36, (1L << 40) + 3 })
+        {
+            foreach (var length in new[] { 0, 1, 15, 16, 17, 128, 129, 255, 5000 })
+            {
+                var a = new byte[length];
+                var b = new byte[length];
+                fast.Transform(offset, data.AsSpan(0, length), a);
+                fallback.Transform(offset, data.AsSpan(0, length), b);
+                Assert.True(a.AsSpan().SequenceEqual(b), $"offset {offset}, length {length}, seed {seed}");
+            }
+        }
     }
 
     [Fact]
