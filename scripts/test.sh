@@ -26,6 +26,15 @@ dotnet test Granary.slnx -c Release --no-build -nologo \
   "${filter[@]}" "$@"
 status=$?
 
+# The same Core tests again with each SIMD path switched off, so every fallback (GFNI -> AVX-512BW
+# -> AVX2 -> SSSE3/scalar kernels, AES-NI -> platform AES, 16-lane -> one-stream SHA-256) runs on
+# this CPU too. These are .NET 10's knobs; DOTNET_EnableAVX512F is no longer read.
+for knob in DOTNET_EnableGFNI DOTNET_EnableAVX512 DOTNET_EnableAVX2 DOTNET_EnableAES DOTNET_EnableHWIntrinsic; do
+  env "$knob=0" dotnet test test/Granary.Core.Tests -c Release --no-build -nologo \
+    --logger "trx;LogFileName=core-without-${knob#DOTNET_Enable}.trx" --logger "console;verbosity=quiet" \
+    --results-directory "$results" "${filter[@]}" || status=1
+done
+
 # Sum the counters of every test assembly's TRX report.
 passed=0
 failed=0

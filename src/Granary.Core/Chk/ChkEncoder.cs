@@ -1,45 +1,57 @@
+using System.Runtime.CompilerServices;
 using Granary.Core.Caps;
-using Granary.Core.Crypto;
 using Granary.Core.Erasure;
 using Granary.Core.Hashing;
 
 namespace Granary.Core.Chk;
 
 /// <summary>
-/// The second pass over a file: fed its plaintext one segment at a time, in order, it encrypts,
-/// erasure-codes and hashes each segment and hands back the n blocks; <see cref="Finish"/> then yields
-/// the hash trees, the URI extension block and the caps. It holds one hash per block and per segment,
-/// never the data itself.
+/// The second pass over a file: fed its plaintext a segment at a time, it encrypts, erasure-codes
+/// and hashes each segment and hands back the n blocks; <see cref="Finish"/> then yields the hash
+/// trees, the URI extension block and the caps. It holds one hash per block and per segment, never
+/// the data itself.
 /// </summary>
-public sealed class ChkEncoder : IDisposable
+/// <remarks>
+/// Segments may also be encoded out of order and on several threads (<see cref="EncodeBatch"/>, used
+/// by <see cref="ChkPipeline"/>); only the flat crypttext hash needs the ciphertext in order
+/// (<see cref="AppendCrypttext"/>).
+/// </remarks>
+public sealed unsafe class ChkEncoder : IDisposable
 {
     private const int HashSize = Sha256d.HashSize;
 
     private readonly byte[] _key;
-    private readonly AesCtr _aes;
-    private readonly ReedSolomonCodec _codec;
     private readonly TaggedHasher _crypttextHasher = HashTag.Crypttext.CreateHasher();
+
+    // Pinned: hash jobs on worker threads write straight into them.
     private readonly byte[] _segmentHashes;
-    private readonly byte[][] _blockHashes;
+    private readonly byte[] _blockHashes;
+    private SegmentWorker? _worker;
+    private int _nextCrypttextSegment;
 
     public ChkEncoder(ChkParameters parameters, ReadOnlySpan<byte> key)
     {
         Parameters = parameters;
         _key = key.ToArray();
-        _aes = new AesCtr(key);
-        _codec = ReedSolomonCodec.Get(parameters.K, parameters.N);
-        _segmentHashes = new byte[parameters.SegmentCount * HashSize];
-        _blockHashes = new byte[parameters.N][];
-        for (var share = 0; share < parameters.N; share++)
-        {
-            _blockHashes[share] = new byte[parameters.SegmentCount * HashSize];
-        }
+        Codec = ReedSolomonCodec.Get(parameters.K, parameters.N);
+        _segmentHashes = GC.AllocateArray<byte>(parameters.SegmentCount * HashSize, pinned: true);
+        _blockHashes = GC.AllocateArray<byte>(parameters.N * parameters.SegmentCount * HashSize, pinned: true);
     }
 
     public ChkParameters Parameters { get; }
 
+    /// <summary>How block and segment hashes are computed on this machine (for reports).</summary>
+    public static string HashingImplementation => TaggedHashBatch.UsesLanes ? "16 lanes (AVX-512)" : "one stream per message";
+
+    internal ReedSolomonCodec Codec { get; }
+
+    internal ReadOnlySpan<byte> Key => _key;
+
+    /// <summary>Bytes a segment takes when its n blocks are laid out back to back (the tail's are shorter).</summary>
+    public int EncodedSegmentSize => Parameters.BlockSize * Parameters.N;
+
     /// <summary>The segment the next call to <see cref="EncodeSegment"/> expects.</summary>
-    public int NextSegment { get; private set; }
+    public int NextSegment => _nextCrypttextSegment;
 
     /// <summary>
     /// Encodes the next segment. <paramref name="plaintext"/> is exactly that segment's bytes;
@@ -48,7 +60,7 @@ public sealed class ChkEncoder : IDisposable
     /// </summary>
     public void EncodeSegment(ReadOnlySpan<byte> plaintext, Span<byte> shareBlocks)
     {
-        var segment = NextSegment;
+        var segment = _nextCrypttextSegment;
         if (segment >= Parameters.SegmentCount)
         {
             throw new InvalidOperationException($"All {Parameters.SegmentCount} segments have been encoded.");
@@ -61,44 +73,61 @@ public sealed class ChkEncoder : IDisposable
         }
 
         var blockSize = Parameters.BlockSizeOf(segment);
-        var padded = blockSize * Parameters.K;
         if (shareBlocks.Length < blockSize * Parameters.N)
         {
             throw new ArgumentException($"Segment {segment} needs room for {Parameters.N} blocks of {blockSize} bytes.", nameof(shareBlocks));
         }
 
-        // The first k blocks are the padded ciphertext segment itself, so encrypt straight into place.
-        var ciphertext = shareBlocks[..length];
-        _aes.Transform(Parameters.SegmentOffset(segment), plaintext, ciphertext);
-        shareBlocks[length..padded].Clear();
-        HashTag.CrypttextSegment.Hash(ciphertext, _segmentHashes.AsSpan(segment * HashSize, HashSize));
-        _crypttextHasher.Append(ciphertext);
-
-        _codec.Encode(shareBlocks[..padded], shareBlocks[padded..(blockSize * Parameters.N)], blockSize);
-        for (var share = 0; share < Parameters.N; share++)
+        _worker ??= new SegmentWorker(this);
+        fixed (byte* blocks = shareBlocks)
         {
-            HashTag.Block.Hash(
-                shareBlocks.Slice(share * blockSize, blockSize),
-                _blockHashes[share].AsSpan(segment * HashSize, HashSize));
+            _worker.Encode(segment, plaintext, blocks);
         }
 
-        NextSegment++;
+        AppendCrypttext(segment, shareBlocks[..length]);
     }
+
+    /// <summary>
+    /// Encodes <paramref name="count"/> segments from <paramref name="firstSegment"/> whose plaintext
+    /// is already in <paramref name="batch"/>, each at <c>i · EncodedSegmentSize</c>, where its data
+    /// blocks go; they are encrypted in place and followed by their parity blocks. Safe to call from
+    /// several threads at once for different segments.
+    /// </summary>
+    internal void EncodeBatch(SegmentWorker worker, int firstSegment, int count, byte* batch) =>
+        worker.EncodeInPlace(firstSegment, count, batch);
+
+    /// <summary>Feeds segment <paramref name="segment"/>'s ciphertext to the flat crypttext hash; segments must come in order.</summary>
+    internal void AppendCrypttext(int segment, ReadOnlySpan<byte> ciphertext)
+    {
+        if (segment != _nextCrypttextSegment)
+        {
+            throw new InvalidOperationException($"Ciphertext of segment {segment} arrived while segment {_nextCrypttextSegment} was expected.");
+        }
+
+        _crypttextHasher.Append(ciphertext);
+        _nextCrypttextSegment++;
+    }
+
+    internal byte* SegmentHashSlot(int segment) => (byte*)Unsafe.AsPointer(ref _segmentHashes[segment * HashSize]);
+
+    internal byte* BlockHashSlot(int share, int segment) =>
+        (byte*)Unsafe.AsPointer(ref _blockHashes[(share * Parameters.SegmentCount + segment) * HashSize]);
 
     /// <summary>Builds the hash trees, the URI extension block and the caps once every segment is in.</summary>
     public ChkEncoding Finish()
     {
-        if (NextSegment != Parameters.SegmentCount)
+        if (_nextCrypttextSegment != Parameters.SegmentCount)
         {
-            throw new InvalidOperationException($"Only {NextSegment} of {Parameters.SegmentCount} segments have been encoded.");
+            throw new InvalidOperationException($"Only {_nextCrypttextSegment} of {Parameters.SegmentCount} segments have been encoded.");
         }
 
         var crypttextTree = MerkleTree.Build(_segmentHashes);
         var blockTrees = new MerkleTree[Parameters.N];
         var roots = new byte[Parameters.N * HashSize];
+        var perShare = Parameters.SegmentCount * HashSize;
         for (var share = 0; share < Parameters.N; share++)
         {
-            blockTrees[share] = MerkleTree.Build(_blockHashes[share]);
+            blockTrees[share] = MerkleTree.Build(_blockHashes.AsSpan(share * perShare, perShare));
             blockTrees[share].Root.CopyTo(roots.AsSpan(share * HashSize));
         }
 
@@ -111,7 +140,7 @@ public sealed class ChkEncoder : IDisposable
 
     public void Dispose()
     {
-        _aes.Dispose();
+        _worker?.Dispose();
         _crypttextHasher.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Granary.Core.Caps;
 
 namespace Granary.Core.Chk;
@@ -7,8 +6,8 @@ namespace Granary.Core.Chk;
 public sealed record ImmutableFileEncoding(Cap ReadCap, ChkEncoding? Chk);
 
 /// <summary>
-/// Encodes a whole file from a seekable stream in two passes (key derivation, then encoding), holding
-/// two plaintext segments and one segment's blocks in memory at a time whatever the file's size.
+/// Encodes a whole file from a seekable stream in two passes (key derivation, then encoding) on
+/// several threads, holding a bounded number of segments in memory whatever the file's size.
 /// Files of 55 bytes or less become literal caps.
 /// </summary>
 public static class ImmutableFileEncoder
@@ -19,7 +18,8 @@ public static class ImmutableFileEncoder
         EncodingParameters parameters,
         IChkSegmentSink? sink = null,
         IProgress<EncodeProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        int? threads = null)
     {
         if (!input.CanSeek || !input.CanRead)
         {
@@ -27,8 +27,8 @@ public static class ImmutableFileEncoder
         }
 
         parameters.Validate();
-        var size = input.Length - input.Position;
         var start = input.Position;
+        var size = input.Length - start;
         if (size <= ChkParameters.MaxLiteralSize)
         {
             var data = new byte[size];
@@ -37,89 +37,10 @@ public static class ImmutableFileEncoder
         }
 
         var chk = ChkParameters.Create(size, parameters);
-        byte[] key;
-        using (var keyHasher = new ConvergentKeyHasher(convergenceSecret.Span, chk))
-        {
-            await ForEachSegmentAsync(input, chk, EncodePhase.DerivingKey, progress, (_, plaintext) =>
-            {
-                keyHasher.Append(plaintext.Span);
-                return ValueTask.CompletedTask;
-            }, cancellationToken).ConfigureAwait(false);
-            key = keyHasher.Finish();
-        }
-
+        var key = await ChkPipeline.DeriveKeyAsync(input, chk, convergenceSecret, progress, cancellationToken).ConfigureAwait(false);
         input.Position = start;
-        using var encoder = new ChkEncoder(chk, key);
-        var blocks = ArrayPool<byte>.Shared.Rent(chk.BlockSize * chk.N);
-        try
-        {
-            await ForEachSegmentAsync(input, chk, EncodePhase.Encoding, progress, async (segment, plaintext) =>
-            {
-                var blockSize = chk.BlockSizeOf(segment);
-                encoder.EncodeSegment(plaintext.Span, blocks);
-                if (sink is not null)
-                {
-                    await sink.WriteSegmentAsync(segment, blocks.AsMemory(0, blockSize * chk.N), blockSize, cancellationToken).ConfigureAwait(false);
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(blocks);
-        }
-
-        var encoding = encoder.Finish();
+        var encoding = await ChkPipeline.EncodeAsync(
+            input, chk, key, sink, progress, threads ?? Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
         return new ImmutableFileEncoding(encoding.ReadCap, encoding);
-    }
-
-    // Reads segment i+1 while segment i is processed, so disk and CPU overlap.
-    private static async Task ForEachSegmentAsync(
-        Stream input,
-        ChkParameters chk,
-        EncodePhase phase,
-        IProgress<EncodeProgress>? progress,
-        Func<int, ReadOnlyMemory<byte>, ValueTask> process,
-        CancellationToken cancellationToken)
-    {
-        var current = ArrayPool<byte>.Shared.Rent(chk.SegmentSize);
-        var next = ArrayPool<byte>.Shared.Rent(chk.SegmentSize);
-        try
-        {
-            await ReadSegmentAsync(input, current, chk.SegmentLengthOf(0), cancellationToken).ConfigureAwait(false);
-            long done = 0;
-            for (var segment = 0; segment < chk.SegmentCount; segment++)
-            {
-                var length = chk.SegmentLengthOf(segment);
-                var reading = segment + 1 < chk.SegmentCount
-                    ? ReadSegmentAsync(input, next, chk.SegmentLengthOf(segment + 1), cancellationToken)
-                    : Task.CompletedTask;
-                try
-                {
-                    await process(segment, current.AsMemory(0, length)).ConfigureAwait(false);
-                }
-                finally
-                {
-                    await reading.ConfigureAwait(false);
-                }
-
-                done += length;
-                progress?.Report(new EncodeProgress(phase, done, chk.Size));
-                (current, next) = (next, current);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(current);
-            ArrayPool<byte>.Shared.Return(next);
-        }
-    }
-
-    private static async Task ReadSegmentAsync(Stream input, byte[] buffer, int length, CancellationToken cancellationToken)
-    {
-        var read = await input.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        if (read < length)
-        {
-            throw new IOException("The file became shorter while it was being encoded; encode it again once it stops changing.");
-        }
     }
 }

@@ -9,6 +9,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", "Measure Granary's throughput on this machine.");
         command.Subcommands.Add(CodecBenchCommand.Create());
+        command.Subcommands.Add(EncodeBenchCommand.Create());
         return command;
     }
 }
