@@ -15,12 +15,25 @@ public sealed record CommandContext(ParseResult Parse, TextWriter Output, TextWr
 /// </summary>
 internal static class CommandRunner
 {
+    /// <summary>"granary key verify-message": the command's full path, for messages.</summary>
+    public static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (var current = result; current is not null; current = current.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(current.Parent is null ? "granary" : current.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
     public static void SetAction(Command command, Func<CommandContext, CancellationToken, Task<int>> body)
     {
         command.SetAction(async (parse, cancellationToken) =>
         {
             var context = new CommandContext(parse, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
-            var name = $"granary {command.Name}";
+            var name = CommandPath(parse.CommandResult);
             try
             {
                 return await body(context, cancellationToken).ConfigureAwait(false);
@@ -35,7 +48,7 @@ internal static class CommandRunner
                 await context.Error.WriteLineAsync($"{name}: cancelled").ConfigureAwait(false);
                 return 130;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
             {
                 await context.Error.WriteLineAsync($"{name}: {e.Message}").ConfigureAwait(false);
                 return GranaryCli.Failure;

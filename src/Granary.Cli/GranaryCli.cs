@@ -19,6 +19,7 @@ public static class GranaryCli
             "Granary: a decentralized storage grid. Files are encrypted and erasure-coded on the client; "
             + "any k of their n shares, held by untrusted storage nodes, bring them back.");
         root.Subcommands.Add(CapCommand.Create());
+        root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;
     }
@@ -35,9 +36,7 @@ public static class GranaryCli
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            var command = string.Join(' ', result.CommandResult.Command.Name == root.Name
-                ? ["granary"]
-                : new[] { "granary", result.CommandResult.Command.Name });
+            var command = CommandRunner.CommandPath(result.CommandResult);
             await error.WriteLineAsync($"granary: {result.Errors[0].Message.TrimEnd('.')} (see '{command} --help')").ConfigureAwait(false);
             return Usage;
         }
