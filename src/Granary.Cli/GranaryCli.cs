@@ -20,6 +20,7 @@ public static class GranaryCli
             + "any k of their n shares, held by untrusted storage nodes, bring them back.");
         root.Subcommands.Add(CapCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;
     }

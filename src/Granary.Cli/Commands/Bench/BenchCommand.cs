@@ -10,6 +10,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Measure Granary's throughput on this machine.");
         command.Subcommands.Add(CodecBenchCommand.Create());
         command.Subcommands.Add(EncodeBenchCommand.Create());
+        command.Subcommands.Add(NodeBenchCommand.Create());
         return command;
     }
 }

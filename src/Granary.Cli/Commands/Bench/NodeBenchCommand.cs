@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Granary.Client.Storage;
+using Granary.Core.Caps;
+using Granary.Core.Formats;
+using Granary.Storage;
+using Microsoft.Win32.SafeHandles;
+
+namespace Granary.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>granary bench node</c>: a storage node on loopback taking ranged writes and serving ranged
+/// reads of 1 MiB bodies, beside the same bytes written to and read from plain files by this
+/// process, in the same run, on the same disk. Writes end with a flush to disk on both sides (a
+/// node flushes each share as it completes). Reads are measured warm (page cache) and cold (the
+/// cache dropped with posix_fadvise first).
+/// </summary>
+internal static partial class NodeBenchCommand
+{
+    private const int Body = 1 << 20;
+    private const int ShareSize = 64 << 20;
+
+    public static Command Create()
+    {
+        var size = new Option<string>("--size") { Description = "Bytes to write and read each way.", DefaultValueFactory = _ => "1GiB", HelpName = "BYTES" };
+        var streams = new Option<int>("--streams") { Description = "Requests in flight at once against the node (the grid client keeps several in flight per node).", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("node", "Storage node write and read throughput over loopback, beside plain file I/O.") { size, streams, json };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            if (!ByteSize.TryParse(context.Parse.GetValue(size)!, out var bytes, out var error) || bytes < ShareSize)
+            {
+                throw new UsageException($"--size must be at least 64MiB ({error})");
+            }
+
+            var inFlight = context.Parse.GetValue(streams);
+            if (inFlight is < 1 or > 64)
+            {
+                throw new UsageException("--streams must be between 1 and 64");
+            }
+
+            var result = await MeasureAsync(bytes / ShareSize * ShareSize, inFlight, cancellationToken);
+            if (context.Parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(result, BenchJson.Options));
+                return GranaryCli.Success;
+            }
+
+            await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"""
+                {ByteSize.Format(result.Bytes)} in 1 MiB bodies, {result.Streams} request(s) in flight, 64 MiB shares
+                                   node (loopback)     plain file       node / file
+                write + flush      {result.NodeWriteMBps,9:N0} MB/s   {result.FileWriteMBps,9:N0} MB/s      {result.NodeWriteMBps / result.FileWriteMBps:0.00}x
+                read, cold         {result.NodeColdReadMBps,9:N0} MB/s   {result.FileColdReadMBps,9:N0} MB/s      {result.NodeColdReadMBps / result.FileColdReadMBps:0.00}x
+                read, warm         {result.NodeWarmReadMBps,9:N0} MB/s   {result.FileWarmReadMBps,9:N0} MB/s      {result.NodeWarmReadMBps / result.FileWarmReadMBps:0.00}x
+                """));
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    internal sealed record NodeResult(
+        long Bytes, int Streams, double NodeWriteMBps, double FileWriteMBps, double NodeColdReadMBps, double FileColdReadMBps, double NodeWarmReadMBps, double FileWarmReadMBps);
+
+    private static async Task<NodeResult> MeasureAsync(long bytes, int streams, CancellationToken cancellationToken)
+    {
+        var root = Path.Combine(Path.GetTempPath(), $"granary-bench-node-{Guid.NewGuid():N}");
+        var shares = (int)(bytes / ShareSize);
+        var payload = new byte[ShareSize];
+        Random.Shared.NextBytes(payload);
+        try
+        {
+            var node = NodeDirectory.Create(Path.Combine(root, "node"), new StorageNodeOptions { Port = 1, Capacity = bytes * 2, Reserved = 0 });
+            await using var app = StorageNodeHost.Build(node, new StorageHostOptions { Port = 0, Logging = _ => { } });
+            await app.StartAsync(cancellationToken);
+            using var http = StorageClient.CreateHttpClient();
+            var client = new StorageClient(StorageNodeHost.ListeningUrl(app, node), http);
+            var index = StorageIndex.FromBytes(Guid.NewGuid().ToByteArray());
+            var upload = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+            await client.AllocateAsync(index, [.. Enumerable.Range(0, shares)], ShareSize, upload, upload, upload, cancellationToken);
+
+            // File and node work alternate share by share, so a slow patch of the disk hits both alike.
+            var files = Enumerable.Range(0, shares).Select(i => Path.Combine(root, $"plain-{i}")).ToArray();
+            var shareFiles = Enumerable.Range(0, shares).Select(s => Path.Combine(node.Path, "shares", index.ToString()[..2], index.ToString(), s.ToString(CultureInfo.InvariantCulture))).ToArray();
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = streams, CancellationToken = cancellationToken };
+            double fileWrite = 0, nodeWrite = 0;
+            for (var share = 0; share < shares; share++)
+            {
+                fileWrite += Time(() => WriteFile(files[share], payload));
+                var s = share;
+                nodeWrite += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
+                    await client.WriteAsync(index, s, (long)b * Body, payload.AsMemory(b * Body, Body), upload, ct)));
+            }
+
+            var results = new Dictionary<string, double>();
+            foreach (var cold in new[] { true, false })
+            {
+                if (cold)
+                {
+                    DropCache(files);
+                    DropCache(shareFiles);
+                }
+
+                double fileRead = 0, nodeRead = 0;
+                for (var share = 0; share < shares; share++)
+                {
+                    fileRead += Time(() => ReadFile(files[share]));
+                    var s = share;
+                    nodeRead += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
+                    {
+                        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Body);
+                        await client.ReadAsync(index, s, (long)b * Body, buffer.AsMemory(0, Body), ct);
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    }));
+                }
+
+                results[$"file{cold}"] = fileRead;
+                results[$"node{cold}"] = nodeRead;
+            }
+
+            await app.StopAsync(CancellationToken.None);
+            double Rate(double seconds) => bytes / seconds / 1e6;
+            return new NodeResult(bytes, streams, Rate(nodeWrite), Rate(fileWrite), Rate(results["nodeTrue"]), Rate(results["fileTrue"]), Rate(results["nodeFalse"]), Rate(results["fileFalse"]));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static void WriteFile(string file, byte[] payload)
+    {
+        using var handle = File.OpenHandle(file, FileMode.Create, FileAccess.Write);
+        for (var offset = 0; offset < ShareSize; offset += Body)
+        {
+            RandomAccess.Write(handle, payload.AsSpan(offset, Body), offset);
+        }
+
+        RandomAccess.FlushToDisk(handle);
+    }
+
+    private static void ReadFile(string file)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Body);
+        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
+        for (var offset = 0; offset < ShareSize; offset += Body)
+        {
+            RandomAccess.Read(handle, buffer.AsSpan(0, Body), offset);
+        }
+
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    private static double Time(Action work)
+    {
+        var clock = Stopwatch.StartNew();
+        work();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> TimeAsync(Func<Task> work)
+    {
+        var clock = Stopwatch.StartNew();
+        await work();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    // Asks the kernel to forget the files' cached pages, so the next read comes from the disk.
+    private static void DropCache(IEnumerable<string> files)
+    {
+        foreach (var file in files)
+        {
+            using SafeFileHandle handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+            _ = PosixFadvise(handle, 0, 0, 4 /* POSIX_FADV_DONTNEED */);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int PosixFadvise(SafeFileHandle descriptor, long offset, long length, int advice);
+}

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Granary.Core.Formats;
+using Granary.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Cli.Commands;
+
+/// <summary><c>granary node create|run|show DIR</c>: a farmer's storage node.</summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("node", "Create, run and inspect a storage node (a farmer's share store served over HTTP).");
+        command.Subcommands.Add(CreateNode());
+        command.Subcommands.Add(Run());
+        command.Subcommands.Add(Show());
+        return command;
+    }
+
+    private static Argument<DirectoryInfo> DirArgument() => new("DIR") { Description = "The node's directory." };
+
+    private static Command CreateNode()
+    {
+        var dir = DirArgument();
+        var port = new Option<int?>("--port") { Description = "TCP port to serve on (default: a free port, chosen now and kept)." };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
+        var capacity = new Option<string>("--capacity") { Description = "The most this node stores (e.g. 500GiB).", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
+        var reserved = new Option<string>("--reserved") { Description = "Free disk space the node always leaves alone.", DefaultValueFactory = _ => "1GiB", HelpName = "SIZE" };
+        var hubs = new Option<string[]>("--hub") { Description = "A hub to register with (repeatable).", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.") { dir, port, host, capacity, reserved, hubs };
+        CommandRunner.SetAction(command, async (context, _) =>
+        {
+            var parse = context.Parse;
+            var options = new StorageNodeOptions
+            {
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port) ?? FreePort(),
+                Capacity = Size("--capacity", parse.GetValue(capacity)!),
+                Reserved = Size("--reserved", parse.GetValue(reserved)!),
+                Hubs = [.. parse.GetValue(hubs) ?? []],
+            };
+            foreach (var hub in options.Hubs)
+            {
+                if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    throw new UsageException($"--hub '{hub}' is not an http(s) URL");
+                }
+            }
+
+            NodeDirectory node;
+            try
+            {
+                node = NodeDirectory.Create(parse.GetValue(dir)!.FullName, options);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            await context.Output.WriteLineAsync($"created node {node.Key.NodeId} in {node.Path}");
+            await context.Output.WriteLineAsync($"storage URL: {node.Url}");
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var dir = DirArgument();
+        var command = new Command("run", "Serve the node until Ctrl-C or SIGTERM. Prints its storage URL on standard output; logs go to standard error.") { dir };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var node = Open(context.Parse.GetValue(dir)!);
+            var app = StorageNodeHost.Build(node, new StorageHostOptions
+            {
+                Logging = logging => logging
+                    .AddSimpleConsole(console => console.SingleLine = true)
+                    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+                    .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+                    .AddFilter("Microsoft.Hosting", LogLevel.Warning),
+            });
+            await using (app)
+            {
+                try
+                {
+                    await app.StartAsync(cancellationToken);
+                }
+                catch (IOException e)
+                {
+                    throw new IOException($"cannot listen on {node.Options.Host}:{node.Options.Port}: {e.Message}", e);
+                }
+
+                await context.Output.WriteLineAsync(StorageNodeHost.ListeningUrl(app, node).ToString());
+                await context.Output.FlushAsync(cancellationToken);
+                try
+                {
+                    await app.WaitForShutdownAsync(cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var dir = DirArgument();
+        var command = new Command("show", "Print the node id and the storage URL clients need (the URL includes the node's secret).") { dir };
+        CommandRunner.SetAction(command, async (context, _) =>
+        {
+            var node = Open(context.Parse.GetValue(dir)!);
+            await context.Output.WriteLineAsync($"node id:      {node.Key.NodeId}");
+            await context.Output.WriteLineAsync($"address:      {node.Key.Address}");
+            await context.Output.WriteLineAsync($"storage URL:  {node.Url}");
+            await context.Output.WriteLineAsync($"capacity:     {ByteSize.Format(node.Options.Capacity)} (reserving {ByteSize.Format(node.Options.Reserved)} of free disk)");
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    private static NodeDirectory Open(DirectoryInfo dir)
+    {
+        try
+        {
+            return NodeDirectory.Open(dir.FullName);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private static long Size(string option, string text) =>
+        ByteSize.TryParse(text, out var bytes, out var error) && bytes >= 0 ? bytes : throw new UsageException($"{option}: {error}");
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

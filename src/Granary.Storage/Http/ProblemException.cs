@@ -1,0 +1,7 @@
+namespace Granary.Storage.Http;
+
+/// <summary>A request the node refuses, with the status and the sentence the client gets back.</summary>
+internal sealed class ProblemException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}

@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Granary.Core.Formats;
+using Granary.Core.Protocol;
+using Granary.Storage.Mutable;
+using Granary.Storage.Shares;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Storage.Http;
+
+/// <summary>The HTTP storage protocol, as docs/storage-protocol.md describes it.</summary>
+internal static class StorageEndpoints
+{
+    private const int ControlBodyLimit = 64 * 1024;
+    private const int MaxReadVectors = 64;
+
+    public static IEndpointRouteBuilder MapStorageProtocol(this IEndpointRouteBuilder routes, NodeInfo node)
+    {
+        var v1 = routes.MapGroup("/storage/v1");
+        v1.AddEndpointFilter(async (context, next) => Authorized(context.HttpContext.Request, node.Secret)
+            ? await next(context).ConfigureAwait(false)
+            : Results.Json(new ErrorBody($"missing or wrong 'Authorization: {StorageProtocol.AuthorizationScheme} <secret>' (the secret is the last part of the node's storage URL)"), StorageProtocol.Json, statusCode: 401));
+
+        v1.MapGet("/version", (SpaceAccounting space, StorageNodeOptions options) => Results.Json(
+            new StorageVersion(
+                StorageProtocol.Version,
+                node.ApplicationVersion,
+                node.NodeId,
+                options.MaximumImmutableShareSize,
+                options.MaximumMutableShareSize,
+                space.Available,
+                space.Capacity,
+                (long)options.LeaseDuration.TotalSeconds),
+            StorageProtocol.Json));
+
+        v1.MapPost("/immutable/{index}", AllocateAsync);
+        v1.MapMethods("/immutable/{index}/{share}", ["PATCH"], WriteAsync);
+        v1.MapPut("/immutable/{index}/{share}/abort", AbortAsync);
+        v1.MapGet("/immutable/{index}/shares", (string index, ImmutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
+        v1.MapGet("/immutable/{index}/{share}", (string index, string share, HttpContext context, ImmutableStore store) =>
+            ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
+        v1.MapPost("/immutable/{index}/{share}/corrupt", ReportCorruptionAsync);
+        v1.MapPut("/lease/{index}", RenewLease);
+        v1.MapPost("/mutable/{index}/read-test-write", ReadTestWriteAsync);
+        v1.MapGet("/mutable/{index}/shares", (string index, MutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
+        v1.MapGet("/mutable/{index}/{share}", (string index, string share, HttpContext context, MutableStore store) =>
+            ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
+        return routes;
+    }
+
+    private static async Task<IResult> AllocateAsync(string index, HttpRequest request, ImmutableStore store, StorageNodeOptions options, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var secrets = RequestParsing.Secrets(request);
+        var upload = RequestParsing.Secret(secrets, StorageProtocol.UploadSecret);
+        var renew = RequestParsing.Secret(secrets, StorageProtocol.LeaseRenewSecret);
+        var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
+        var body = await ReadJsonAsync<AllocateRequest>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        if (body.ShareNumbers is not { Count: > 0 and <= StorageProtocol.MaxShareNumber + 1 } shares)
+        {
+            throw new ProblemException(400, "share-numbers must list 1 to 256 share numbers");
+        }
+
+        foreach (var share in shares)
+        {
+            RequestParsing.Share(share.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (body.AllocatedSize <= 0)
+        {
+            throw new ProblemException(400, "allocated-size must be a positive number of bytes");
+        }
+
+        if (body.AllocatedSize > options.MaximumImmutableShareSize)
+        {
+            throw new ProblemException(413, $"allocated-size {body.AllocatedSize} exceeds this node's maximum share size {options.MaximumImmutableShareSize}");
+        }
+
+        try
+        {
+            return Results.Json(store.Allocate(storageIndex, shares, body.AllocatedSize, upload, renew, cancel), StorageProtocol.Json, statusCode: 201);
+        }
+        catch (LeaseLimitException e)
+        {
+            throw new ProblemException(409, e.Message);
+        }
+    }
+
+    private static async Task<IResult> WriteAsync(string index, string share, HttpRequest request, ImmutableStore store, StorageNodeOptions options, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var upload = RequestParsing.Secret(RequestParsing.Secrets(request), StorageProtocol.UploadSecret);
+        var (offset, length) = RequestParsing.ContentRange(request);
+        if (length > options.MaximumWriteSize)
+        {
+            throw new ProblemException(413, $"one write carries at most {options.MaximumWriteSize} bytes; this range is {length}");
+        }
+
+        if (request.ContentLength is long declared && declared != length)
+        {
+            throw new ProblemException(400, $"Content-Length {declared} does not match the Content-Range's {length} bytes");
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length + 1);
+        try
+        {
+            // Kestrel counts chunk framing against the limit, so leave a margin; the read below
+            // takes at most length + 1 bytes whatever arrives.
+            LimitBody(request, length + 64 * 1024);
+            var read = await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, (int)length + 1), (int)length + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (read != length)
+            {
+                throw new ProblemException(400, read < length
+                    ? $"the body ended after {read} of the {length} bytes the Content-Range promised"
+                    : $"the body is longer than the {length} bytes the Content-Range names");
+            }
+
+            var outcome = await store.WriteAsync(storageIndex, shareNumber, offset, buffer.AsMemory(0, (int)length), upload, cancellationToken).ConfigureAwait(false);
+            return outcome.Status switch
+            {
+                WriteStatus.Partial => Results.Json(new UploadProgress(outcome.Required), StorageProtocol.Json, statusCode: 200),
+                WriteStatus.Complete => Results.Json(new UploadProgress([]), StorageProtocol.Json, statusCode: 201),
+                WriteStatus.Conflict => throw new ProblemException(409, "these bytes differ from bytes already written to this share (shares are write-once)"),
+                WriteStatus.OutOfRange => throw new ProblemException(416, "the range runs past the share's allocated size"),
+                WriteStatus.WrongSecret => throw new ProblemException(401, "the upload secret is not the one that allocated this share"),
+                _ => throw new ProblemException(404, "no upload of this share is in progress; allocate it first"),
+            };
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task<IResult> AbortAsync(string index, string share, HttpRequest request, ImmutableStore store, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var upload = RequestParsing.Secret(RequestParsing.Secrets(request), StorageProtocol.UploadSecret);
+        return await store.AbortAsync(storageIndex, shareNumber, upload, cancellationToken).ConfigureAwait(false) switch
+        {
+            WriteStatus.Complete => Results.Json(new { }, StorageProtocol.Json),
+            WriteStatus.WrongSecret => throw new ProblemException(401, "the upload secret is not the one that allocated this share"),
+            _ => throw new ProblemException(404, "no upload of this share is in progress"),
+        };
+    }
+
+    private static async Task<IResult> ReportCorruptionAsync(string index, string share, HttpRequest request, ImmutableStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var report = await ReadJsonAsync<CorruptionReport>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        if (store.SharePath(storageIndex, shareNumber) is null)
+        {
+            throw new ProblemException(404, "this node holds no such share");
+        }
+
+        var reason = report.Reason ?? "";
+        StorageLog.CorruptionReported(loggers.CreateLogger("Granary.Storage.Corruption"), storageIndex.ToString(), shareNumber, reason.Length <= 500 ? reason : reason[..500]);
+        return Results.Json(new { }, StorageProtocol.Json);
+    }
+
+    private static IResult RenewLease(string index, HttpRequest request, ImmutableStore immutable, MutableStore mutable, Leases.LeaseStore leases)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var secrets = RequestParsing.Secrets(request);
+        var renew = RequestParsing.Secret(secrets, StorageProtocol.LeaseRenewSecret);
+        var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
+        var files = new List<string>();
+        if (immutable.List(storageIndex).Count > 0)
+        {
+            files.Add(immutable.LeasesFile(storageIndex));
+        }
+
+        if (mutable.List(storageIndex).Count > 0)
+        {
+            files.Add(mutable.LeasesFile(storageIndex));
+        }
+
+        if (files.Count == 0)
+        {
+            throw new ProblemException(404, "this node holds no shares of that storage index");
+        }
+
+        foreach (var file in files)
+        {
+            if (!leases.AddOrRenew(file, renew, cancel))
+            {
+                throw new ProblemException(409, $"this bucket already carries {Leases.LeaseStore.MaxLeases} leases");
+            }
+        }
+
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ReadTestWriteAsync(string index, HttpRequest request, MutableStore store, StorageNodeOptions options, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var secrets = RequestParsing.Secrets(request);
+        var enabler = RequestParsing.Secret(secrets, StorageProtocol.WriteEnabler);
+        var renew = RequestParsing.Secret(secrets, StorageProtocol.LeaseRenewSecret);
+        var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
+        var body = await ReadJsonAsync<ReadTestWriteRequest>(request, (int)Math.Min(int.MaxValue, options.MaximumMutableShareSize * 2 + ControlBodyLimit), cancellationToken).ConfigureAwait(false);
+        var vectors = new Dictionary<int, TestWriteVectors>();
+        foreach (var (key, vector) in body.TestWriteVectors ?? new Dictionary<string, TestWriteVectors>())
+        {
+            var share = RequestParsing.Share(key);
+            if (vector?.Test is null || vector.Write is null)
+            {
+                throw new ProblemException(400, $"share {share}'s vectors need 'test' and 'write' lists (either may be empty)");
+            }
+
+            foreach (var test in vector.Test)
+            {
+                if (test is null || test.Offset < 0 || test.Size < 0 || test.Specimen is null || test.Specimen.Length != test.Size)
+                {
+                    throw new ProblemException(400, $"a test of share {share} needs offset >= 0 and a specimen of exactly 'size' bytes");
+                }
+            }
+
+            foreach (var write in vector.Write)
+            {
+                if (write is null || write.Offset < 0 || write.Data is null || write.Offset + write.Data.Length > options.MaximumMutableShareSize)
+                {
+                    throw new ProblemException(write?.Data is null || write.Offset < 0 ? 400 : 413, $"a write to share {share} needs offset >= 0 and data, ending within {options.MaximumMutableShareSize} bytes");
+                }
+            }
+
+            if (vector.NewLength is < 0)
+            {
+                throw new ProblemException(400, "new-length cannot be negative");
+            }
+
+            vectors[share] = vector;
+        }
+
+        var reads = body.ReadVector ?? [];
+        if (reads.Count > MaxReadVectors || reads.Any(r => r is null || r.Offset < 0 || r.Size < 0 || r.Size > options.MaximumMutableShareSize))
+        {
+            throw new ProblemException(400, $"read-vector takes up to {MaxReadVectors} ranges with offset >= 0 and a size within the share size limit");
+        }
+
+        var (status, result) = await store.ReadTestWriteAsync(storageIndex, vectors, reads, enabler, renew, cancel, cancellationToken).ConfigureAwait(false);
+        return status switch
+        {
+            ReadTestWriteStatus.Done => Results.Json(result, StorageProtocol.Json),
+            ReadTestWriteStatus.WrongWriteEnabler => throw new ProblemException(401, "the write enabler does not match this slot's"),
+            ReadTestWriteStatus.TooLarge => throw new ProblemException(413, $"a mutable share may grow to {options.MaximumMutableShareSize} bytes at most"),
+            ReadTestWriteStatus.NoSpace => throw new ProblemException(507, "the node has no room for this write"),
+            _ => throw new ProblemException(409, $"this slot already carries {Leases.LeaseStore.MaxLeases} leases"),
+        };
+    }
+
+    private static Task ServeShareAsync(HttpContext context, string? path) =>
+        path is null ? throw new ProblemException(404, "this node holds no such share") : ShareReader.ServeAsync(context, path);
+
+    private static async Task<T> ReadJsonAsync<T>(HttpRequest request, int limit, CancellationToken cancellationToken)
+        where T : class
+    {
+        LimitBody(request, limit);
+        return await JsonSerializer.DeserializeAsync<T>(request.Body, StorageProtocol.Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new ProblemException(400, "the request needs a JSON body");
+    }
+
+    private static void LimitBody(HttpRequest request, long limit)
+    {
+        var feature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+    }
+
+    private static bool Authorized(HttpRequest request, byte[] secret)
+    {
+        var header = request.Headers.Authorization.ToString();
+        var prefix = StorageProtocol.AuthorizationScheme + " ";
+        return header.StartsWith(prefix, StringComparison.Ordinal)
+            && Base32.TryDecode(header.AsSpan(prefix.Length).Trim(), out var presented, out _)
+            && CryptographicOperations.FixedTimeEquals(presented, secret);
+    }
+}

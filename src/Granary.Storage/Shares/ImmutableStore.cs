@@ -1,0 +1,346 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Granary.Core.Caps;
+using Granary.Core.Protocol;
+using Granary.Storage.Leases;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Storage.Shares;
+
+/// <summary>
+/// Immutable shares: allocation, write-once ranged uploads, and the complete shares clients read.
+/// </summary>
+/// <remarks>
+/// An upload is written under <c>incoming/</c> and becomes visible only when every byte of its
+/// allocated size is written: then its file is flushed to disk and renamed into the bucket, and the
+/// bucket directory flushed, so no crash can leave a partial share that looks complete. Incomplete
+/// uploads do not survive a restart (they are deleted at start-up; the client allocates again).
+/// Write-once: bytes already written may be written again only with the same value.
+/// </remarks>
+internal sealed class ImmutableStore(
+    StoreLayout layout,
+    SpaceAccounting space,
+    LeaseStore leases,
+    StorageNodeOptions options,
+    TimeProvider time,
+    ILogger<ImmutableStore> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<(StorageIndex Index, int Share), ImmutableUpload> _uploads = new();
+    private readonly Lock _allocationLock = new();
+
+    /// <summary>Removes what an earlier run left half-written and counts the stored bytes.</summary>
+    public (int Shares, long Bytes) Open()
+    {
+        var stale = Directory.Exists(layout.Incoming) ? Directory.EnumerateFiles(layout.Incoming, "*", SearchOption.AllDirectories).Count() : 0;
+        if (Directory.Exists(layout.Incoming))
+        {
+            Directory.Delete(layout.Incoming, recursive: true);
+        }
+
+        Directory.CreateDirectory(layout.Incoming);
+        if (stale > 0)
+        {
+            StorageLog.CleanedIncoming(logger, stale);
+        }
+
+        var shares = 0;
+        long bytes = 0;
+        foreach (var index in StoreLayout.IndexesIn(layout.Shares))
+        {
+            foreach (var share in StoreLayout.ShareNumbersIn(layout.Bucket(index)))
+            {
+                shares++;
+                bytes += new FileInfo(layout.Share(index, share)).Length;
+            }
+        }
+
+        space.AddExisting(bytes);
+        return (shares, bytes);
+    }
+
+    public AllocateResult Allocate(StorageIndex index, IReadOnlyList<int> shares, long size, byte[] uploadSecret, byte[] renewSecret, byte[] cancelSecret)
+    {
+        var secretHash = SHA256.HashData(uploadSecret);
+        var alreadyHave = new List<int>();
+        var allocated = new List<int>();
+        var refused = new List<int>();
+        lock (_allocationLock)
+        {
+            foreach (var share in shares.Distinct().Order())
+            {
+                if (File.Exists(layout.Share(index, share)))
+                {
+                    alreadyHave.Add(share);
+                }
+                else if (_uploads.TryGetValue((index, share), out var upload))
+                {
+                    // The same client asking again (a retry) keeps its upload; another client cannot join it.
+                    (CryptographicOperations.FixedTimeEquals(upload.SecretHash, secretHash) && upload.Size == size ? allocated : refused).Add(share);
+                }
+                else if (space.TryReserve(size))
+                {
+                    var path = layout.IncomingShare(index, share);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    _uploads[(index, share)] = new ImmutableUpload(index, share, path, size, secretHash, time.GetUtcNow());
+                    allocated.Add(share);
+                }
+                else
+                {
+                    refused.Add(share);
+                }
+            }
+        }
+
+        if (alreadyHave.Count + allocated.Count > 0 && !leases.AddOrRenew(LeasesFile(index), renewSecret, cancelSecret))
+        {
+            throw new LeaseLimitException();
+        }
+
+        StorageLog.Allocated(logger, index.ToString(), string.Join(",", allocated), size, string.Join(",", alreadyHave), string.Join(",", refused));
+        return new AllocateResult(alreadyHave, allocated);
+    }
+
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> of an upload, finishing the share when it is whole.</summary>
+    public async Task<WriteOutcome> WriteAsync(StorageIndex index, int share, long offset, ReadOnlyMemory<byte> data, byte[] uploadSecret, CancellationToken cancellationToken)
+    {
+        if (!_uploads.TryGetValue((index, share), out var upload))
+        {
+            return CompareWithFinished(index, share, offset, data.Span);
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(upload.SecretHash, SHA256.HashData(uploadSecret)))
+        {
+            return WriteOutcome.Of(WriteStatus.WrongSecret);
+        }
+
+        if (offset < 0 || offset + data.Length > upload.Size)
+        {
+            return WriteOutcome.Of(WriteStatus.OutOfRange);
+        }
+
+        await upload.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (upload.Closed)
+            {
+                return CompareWithFinished(index, share, offset, data.Span);
+            }
+
+            foreach (var (begin, end) in upload.Written.Overlaps(offset, offset + data.Length))
+            {
+                if (!SameBytes(upload.Handle, begin, data.Span.Slice((int)(begin - offset), (int)(end - begin))))
+                {
+                    StorageLog.WriteConflict(logger, index.ToString(), share, begin);
+                    return WriteOutcome.Of(WriteStatus.Conflict);
+                }
+            }
+
+            RandomAccess.Write(upload.Handle, data.Span, offset);
+            Writeback.Start(upload.Handle, offset, data.Length);
+            upload.Written.Add(offset, offset + data.Length);
+            upload.LastActivity = time.GetUtcNow();
+            if (upload.Written.Total < upload.Size)
+            {
+                return new WriteOutcome(WriteStatus.Partial, upload.Written.Missing(upload.Size));
+            }
+
+            RandomAccess.FlushToDisk(upload.Handle);
+
+            Finish(upload);
+            return WriteOutcome.Of(WriteStatus.Complete);
+        }
+        finally
+        {
+            upload.Lock.Release();
+        }
+    }
+
+    /// <summary>Drops an upload in progress and frees its space.</summary>
+    public async Task<WriteStatus> AbortAsync(StorageIndex index, int share, byte[] uploadSecret, CancellationToken cancellationToken)
+    {
+        if (!_uploads.TryGetValue((index, share), out var upload))
+        {
+            return WriteStatus.NoUpload;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(upload.SecretHash, SHA256.HashData(uploadSecret)))
+        {
+            return WriteStatus.WrongSecret;
+        }
+
+        await upload.Lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (upload.Closed)
+            {
+                return WriteStatus.NoUpload;
+            }
+
+            Discard(upload);
+            StorageLog.UploadAborted(logger, index.ToString(), share);
+            return WriteStatus.Complete;
+        }
+        finally
+        {
+            upload.Lock.Release();
+        }
+    }
+
+    public List<int> List(StorageIndex index) => StoreLayout.ShareNumbersIn(layout.Bucket(index));
+
+    /// <summary>The path of a complete share, or null.</summary>
+    public string? SharePath(StorageIndex index, int share)
+    {
+        var path = layout.Share(index, share);
+        return File.Exists(path) ? path : null;
+    }
+
+    public string LeasesFile(StorageIndex index) => Path.Combine(layout.Bucket(index), StoreLayout.LeasesFileName);
+
+    /// <summary>Abandons uploads nobody has written to for the configured idle time; returns how many.</summary>
+    public async Task<int> SweepIdleUploadsAsync(CancellationToken cancellationToken)
+    {
+        var limit = TimeSpan.FromMinutes(options.UploadIdleTimeoutMinutes);
+        var now = time.GetUtcNow();
+        var swept = 0;
+        foreach (var upload in _uploads.Values)
+        {
+            if (now - upload.LastActivity < limit || !await upload.Lock.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!upload.Closed && now - upload.LastActivity >= limit)
+                {
+                    Discard(upload);
+                    StorageLog.UploadAbandoned(logger, upload.Index.ToString(), upload.Share, options.UploadIdleTimeoutMinutes);
+                    swept++;
+                }
+            }
+            finally
+            {
+                upload.Lock.Release();
+            }
+        }
+
+        return swept;
+    }
+
+    /// <summary>Deletes a bucket's complete shares and leases (uploads in progress are left alone); returns the bytes freed.</summary>
+    public long DeleteBucket(StorageIndex index)
+    {
+        long freed = 0;
+        var bucket = layout.Bucket(index);
+        foreach (var share in StoreLayout.ShareNumbersIn(bucket))
+        {
+            var path = layout.Share(index, share);
+            freed += new FileInfo(path).Length;
+            File.Delete(path);
+        }
+
+        File.Delete(LeasesFile(index));
+        TryRemoveEmpty(bucket);
+        space.Free(freed);
+        return freed;
+    }
+
+    /// <summary>Closes the files of uploads still open when the node stops (they are dropped at the next start).</summary>
+    public void Dispose()
+    {
+        foreach (var upload in _uploads.Values)
+        {
+            upload.Dispose();
+        }
+    }
+
+    private void Finish(ImmutableUpload upload)
+    {
+        var target = layout.Share(upload.Index, upload.Share);
+        var bucket = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(bucket);
+        upload.Dispose();
+        File.Move(upload.Path, target);
+        StoreLayout.SyncDirectory(bucket);
+        upload.Closed = true;
+        _uploads.TryRemove((upload.Index, upload.Share), out _);
+        space.Commit(upload.Size);
+        TryRemoveEmpty(Path.GetDirectoryName(upload.Path)!);
+        StorageLog.ShareCompleted(logger, upload.Index.ToString(), upload.Share, upload.Size);
+    }
+
+    private void Discard(ImmutableUpload upload)
+    {
+        upload.Closed = true;
+        _uploads.TryRemove((upload.Index, upload.Share), out _);
+        upload.Dispose();
+        File.Delete(upload.Path);
+        space.Cancel(upload.Size);
+        TryRemoveEmpty(Path.GetDirectoryName(upload.Path)!);
+    }
+
+    // A write to a share that is already whole succeeds only if it repeats the stored bytes (a
+    // client retrying its last write after losing the answer).
+    private WriteOutcome CompareWithFinished(StorageIndex index, int share, long offset, ReadOnlySpan<byte> data)
+    {
+        var path = layout.Share(index, share);
+        if (!File.Exists(path))
+        {
+            return WriteOutcome.Of(WriteStatus.NoUpload);
+        }
+
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var length = RandomAccess.GetLength(handle);
+        if (offset < 0 || offset + data.Length > length)
+        {
+            return WriteOutcome.Of(WriteStatus.OutOfRange);
+        }
+
+        return SameBytes(handle, offset, data) ? WriteOutcome.Of(WriteStatus.Complete) : WriteOutcome.Of(WriteStatus.Conflict);
+    }
+
+    private static bool SameBytes(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, ReadOnlySpan<byte> expected)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(expected.Length, 1 << 20));
+        try
+        {
+            var done = 0;
+            while (done < expected.Length)
+            {
+                var chunk = Math.Min(buffer.Length, expected.Length - done);
+                var read = RandomAccess.Read(handle, buffer.AsSpan(0, chunk), offset + done);
+                if (read != chunk || !buffer.AsSpan(0, chunk).SequenceEqual(expected.Slice(done, chunk)))
+                {
+                    return false;
+                }
+
+                done += chunk;
+            }
+
+            return true;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void TryRemoveEmpty(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory) && !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory);
+            }
+        }
+        catch (IOException)
+        {
+            // Another request just put something there; leave it.
+        }
+    }
+}
+
+/// <summary>A bucket already carries <see cref="LeaseStore.MaxLeases"/> live leases.</summary>
+internal sealed class LeaseLimitException() : Exception($"This bucket already carries {LeaseStore.MaxLeases} leases.");

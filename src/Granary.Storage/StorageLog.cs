@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Storage;
+
+/// <summary>The node's log events, with stable ids. Secrets never appear in them.</summary>
+internal static partial class StorageLog
+{
+    [LoggerMessage(1001, LogLevel.Information, "Storage node {NodeId} serving {Url}")]
+    public static partial void Serving(ILogger logger, string nodeId, string url);
+
+    [LoggerMessage(1002, LogLevel.Information, "Removed {Count} incomplete uploads left by an earlier run")]
+    public static partial void CleanedIncoming(ILogger logger, int count);
+
+    [LoggerMessage(1003, LogLevel.Information, "Share store holds {Shares} immutable shares and {Slots} mutable shares, {Bytes} bytes")]
+    public static partial void StoreOpened(ILogger logger, int shares, int slots, long bytes);
+
+    [LoggerMessage(1101, LogLevel.Information, "Allocated shares [{Allocated}] of {StorageIndex} ({Size} bytes each); already had [{AlreadyHave}]; refused [{Refused}]")]
+    public static partial void Allocated(ILogger logger, string storageIndex, string allocated, long size, string alreadyHave, string refused);
+
+    [LoggerMessage(1102, LogLevel.Information, "Share {Share} of {StorageIndex} complete ({Size} bytes)")]
+    public static partial void ShareCompleted(ILogger logger, string storageIndex, int share, long size);
+
+    [LoggerMessage(1103, LogLevel.Information, "Upload of share {Share} of {StorageIndex} aborted")]
+    public static partial void UploadAborted(ILogger logger, string storageIndex, int share);
+
+    [LoggerMessage(1104, LogLevel.Warning, "Upload of share {Share} of {StorageIndex} abandoned after {Minutes} idle minutes")]
+    public static partial void UploadAbandoned(ILogger logger, string storageIndex, int share, int minutes);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Write to share {Share} of {StorageIndex} conflicts with bytes already written at {Offset}")]
+    public static partial void WriteConflict(ILogger logger, string storageIndex, int share, long offset);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Corruption reported in immutable share {Share} of {StorageIndex}: {Reason}")]
+    public static partial void CorruptionReported(ILogger logger, string storageIndex, int share, string reason);
+
+    [LoggerMessage(1301, LogLevel.Information, "Garbage collection removed {StorageIndex} ({Bytes} bytes): every lease expired")]
+    public static partial void Collected(ILogger logger, string storageIndex, long bytes);
+
+    [LoggerMessage(1302, LogLevel.Information, "Garbage collection pass examined {Buckets} buckets and removed {Removed}")]
+    public static partial void CollectionPass(ILogger logger, int buckets, int removed);
+
+    [LoggerMessage(1401, LogLevel.Warning, "Rejected request {Method} {Path}: {Status} {Reason}")]
+    public static partial void Rejected(ILogger logger, string method, string path, int status, string reason);
+
+    [LoggerMessage(1402, LogLevel.Error, "Disk error serving {Method} {Path}")]
+    public static partial void DiskError(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,89 @@
+namespace Granary.Storage;
+
+/// <summary>
+/// A storage node's settings, bound from <c>DIR/node.json</c> and then from environment variables
+/// <c>GRANARY_NODE_…</c> (e.g. <c>GRANARY_NODE_PORT</c>, <c>GRANARY_NODE_GARBAGECOLLECTION__ENABLED</c>).
+/// </summary>
+public sealed class StorageNodeOptions
+{
+    public const string ConfigFormat = "granary-node";
+    public const int ConfigVersion = 1;
+
+    public string Format { get; set; } = ConfigFormat;
+
+    public int Version { get; set; } = ConfigVersion;
+
+    /// <summary>The address to listen on; loopback unless the farmer opens it up.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; }
+
+    /// <summary>The most the node will ever store, in bytes.</summary>
+    public long Capacity { get; set; } = 10L << 30;
+
+    /// <summary>Free disk space the node always leaves alone, in bytes.</summary>
+    public long Reserved { get; set; } = 1L << 30;
+
+    public int LeaseDurationDays { get; set; } = 31;
+
+    public long MaximumImmutableShareSize { get; set; } = 1L << 40;
+
+    public long MaximumMutableShareSize { get; set; } = 32L << 20;
+
+    /// <summary>The largest body one write may carry.</summary>
+    public int MaximumWriteSize { get; set; } = 16 << 20;
+
+    /// <summary>An upload nobody has written to for this long is abandoned and its space freed.</summary>
+    public int UploadIdleTimeoutMinutes { get; set; } = 60;
+
+    public GarbageCollectionOptions GarbageCollection { get; set; } = new();
+
+    /// <summary>Hubs to register with (used once the hub exists).</summary>
+    public List<string> Hubs { get; set; } = [];
+
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan LeaseDuration => TimeSpan.FromDays(LeaseDurationDays);
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting that makes no sense.</summary>
+    public void Validate()
+    {
+        if (Format != ConfigFormat || Version != ConfigVersion)
+        {
+            throw new InvalidOperationException($"node.json is format '{Format}' version {Version}; this Granary reads '{ConfigFormat}' version {ConfigVersion}.");
+        }
+
+        Require(Port is >= 1 and <= 65535, $"port {Port} is not between 1 and 65535");
+        Require(!string.IsNullOrWhiteSpace(Host), "host is empty");
+        Require(Capacity >= 0, "capacity is negative");
+        Require(Reserved >= 0, "reserved is negative");
+        Require(LeaseDurationDays is >= 1 and <= 3650, $"leaseDurationDays {LeaseDurationDays} is not between 1 and 3650");
+        Require(MaximumMutableShareSize is > 0 and <= 1L << 30, "maximumMutableShareSize must be between 1 byte and 1 GiB");
+        Require(MaximumWriteSize is >= 4096 and <= 256 << 20, "maximumWriteSize must be between 4 KiB and 256 MiB");
+        Require(UploadIdleTimeoutMinutes >= 1, "uploadIdleTimeoutMinutes must be at least 1");
+        Require(GarbageCollection.IntervalSeconds >= 1, "garbageCollection.intervalSeconds must be at least 1");
+        Require(GarbageCollection.BucketsPerSecond >= 1, "garbageCollection.bucketsPerSecond must be at least 1");
+    }
+
+    private static void Require(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"Invalid node configuration: {problem}.");
+        }
+    }
+}
+
+/// <summary>
+/// Removing shares whose leases have all expired. Off by default, as in Tahoe-LAFS: a farmer turns
+/// it on knowingly, since it deletes data.
+/// </summary>
+public sealed class GarbageCollectionOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Seconds between the starts of two sweeps over every bucket.</summary>
+    public int IntervalSeconds { get; set; } = 3600;
+
+    /// <summary>How many buckets a sweep examines per second at most, so it never hogs the disk.</summary>
+    public int BucketsPerSecond { get; set; } = 100;
+}

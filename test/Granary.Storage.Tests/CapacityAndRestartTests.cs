@@ -1,0 +1,61 @@
+namespace Granary.Storage.Tests;
+
+public class CapacityAndRestartTests
+{
+    private static readonly byte[] Upload = Secrets.New();
+
+    [Fact]
+    public async Task Allocation_never_exceeds_the_configured_capacity()
+    {
+        await using var node = await TestNode.StartAsync(o => o.Capacity = 10_000);
+        var first = await node.Client.AllocateAsync(TestNode.RandomIndex(), [0], 6_000, Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+        Assert.Equal(new[] { 0 }, first.Allocated);
+        var second = await node.Client.AllocateAsync(TestNode.RandomIndex(), [0, 1], 3_000, Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+        Assert.Equal(new[] { 0 }, second.Allocated); // the second share would pass 10,000
+        Assert.Equal(1_000, (await node.Client.GetVersionAsync(CancellationToken.None)).AvailableSpace);
+    }
+
+    [Fact]
+    public async Task A_nearly_full_disk_is_never_filled_past_the_reserve()
+    {
+        // Reserve all but 50 KB of the real free space: the node must refuse anything larger.
+        var free = new DriveInfo(Path.GetTempPath()).AvailableFreeSpace;
+        await using var node = await TestNode.StartAsync(o =>
+        {
+            o.Capacity = long.MaxValue / 2;
+            o.Reserved = free - 50_000;
+        });
+        var available = (await node.Client.GetVersionAsync(CancellationToken.None)).AvailableSpace;
+        Assert.InRange(available, 0, 50_000 + (64 << 20));
+        var refused = await node.Client.AllocateAsync(TestNode.RandomIndex(), [0], available + (128 << 20), Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+        Assert.Empty(refused.Allocated);
+    }
+
+    [Fact]
+    public async Task A_restart_drops_unfinished_uploads_and_keeps_finished_shares()
+    {
+        await using var node = await TestNode.StartAsync(o => o.Capacity = 1_000_000);
+        var index = TestNode.RandomIndex();
+        var data = new byte[50_000];
+        new Random(9).NextBytes(data);
+        await node.Client.AllocateAsync(index, [0, 1], data.Length, Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+        await node.Client.WriteAsync(index, 0, 0, data, Upload, CancellationToken.None);
+        await node.Client.WriteAsync(index, 1, 0, data.AsMemory(0, 30_000), Upload, CancellationToken.None);
+
+        await node.RestartAsync();
+
+        Assert.Equal(new[] { 0 }, await node.Client.ListSharesAsync(index, CancellationToken.None));
+        var back = new byte[data.Length];
+        await node.Client.ReadAsync(index, 0, 0, back, CancellationToken.None);
+        Assert.Equal(data, back);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(node.Path, "incoming"), "*", SearchOption.AllDirectories));
+
+        // The kept share still counts against capacity; the dropped upload does not.
+        Assert.InRange((await node.Client.GetVersionAsync(CancellationToken.None)).AvailableSpace, 1_000_000 - 50_000 - 100, 1_000_000 - 50_000);
+
+        // The client can allocate the dropped share again and finish it.
+        var again = await node.Client.AllocateAsync(index, [0, 1], data.Length, Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+        Assert.Equal(new[] { 0 }, again.AlreadyHave);
+        Assert.Equal(new[] { 1 }, again.Allocated);
+    }
+}
