@@ -21,6 +21,10 @@ public static class GranaryCli
         root.Subcommands.Add(CapCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(PutCommand.Create());
+        root.Subcommands.Add(GetCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(GridCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;
     }
@@ -42,7 +46,9 @@ public static class GranaryCli
             return Usage;
         }
 
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // Ctrl-C and SIGTERM cancel the command's token; give it time to clean up (a grid stops its
+        // nodes, a node finishes requests) before the process is ended regardless.
+        var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
         return await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 }

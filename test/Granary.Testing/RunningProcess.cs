@@ -84,6 +84,21 @@ public sealed class RunningProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until standard output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"granary never printed '{text}'. stdout: {Output}\nstderr: {Error}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>SIGKILL: no chance to clean up, as in a crash or power cut.</summary>
     public void KillHard()
     {
@@ -92,6 +107,15 @@ public sealed class RunningProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits for the process to end on its own.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
     }
 
     /// <summary>SIGTERM, then wait for a clean exit; returns the exit code.</summary>

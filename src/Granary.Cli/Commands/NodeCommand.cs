@@ -74,13 +74,23 @@ internal static class NodeCommand
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var node = Open(context.Parse.GetValue(dir)!);
+            var logFile = Environment.GetEnvironmentVariable("GRANARY_LOG_FILE");
             var app = StorageNodeHost.Build(node, new StorageHostOptions
             {
-                Logging = logging => logging
-                    .AddSimpleConsole(console => console.SingleLine = true)
-                    .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
-                    .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
-                    .AddFilter("Microsoft.Hosting", LogLevel.Warning),
+                Logging = logging =>
+                {
+                    if (logFile is { Length: > 0 })
+                    {
+                        logging.AddProvider(new FileLoggerProvider(logFile));
+                    }
+                    else
+                    {
+                        logging.AddSimpleConsole(console => console.SingleLine = true)
+                            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+                    }
+
+                    logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning);
+                },
             });
             await using (app)
             {
@@ -142,10 +152,29 @@ internal static class NodeCommand
     private static long Size(string option, string text) =>
         ByteSize.TryParse(text, out var bytes, out var error) && bytes >= 0 ? bytes : throw new UsageException($"{option}: {error}");
 
+    /// <summary>
+    /// A port free right now, below Linux's ephemeral range (32768 and up) so that outgoing
+    /// connections, which the kernel numbers from that range, cannot take it before the node binds.
+    /// </summary>
     internal static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken; try another
+            }
+        }
+
+        using var any = new TcpListener(IPAddress.Loopback, 0);
+        any.Start();
+        return ((IPEndPoint)any.LocalEndpoint).Port;
     }
 }

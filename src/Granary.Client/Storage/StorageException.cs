@@ -10,6 +10,7 @@ public sealed class StorageException : Exception
     {
         Node = node;
         Status = status;
+        Reason = message;
     }
 
     public StorageException()
@@ -30,6 +31,9 @@ public sealed class StorageException : Exception
     }
 
     public string Node { get; }
+
+    /// <summary>What went wrong, without the node's name (for messages that already name it).</summary>
+    public string Reason { get; } = "";
 
     /// <summary>The HTTP status the node answered, or null when it could not be reached.</summary>
     public HttpStatusCode? Status { get; }

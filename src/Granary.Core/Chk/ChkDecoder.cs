@@ -8,7 +8,7 @@ using Granary.Core.Hashing;
 namespace Granary.Core.Chk;
 
 /// <summary>
-/// Turns shares back into plaintext, trusting nothing but the read cap. Everything read from a
+/// Turns shares back into plaintext, trusting nothing but the read cap (a verify cap suffices to check shares). Everything read from a
 /// share is checked before it is used: the URI extension block against the hash in the cap, a
 /// share's block-tree root against the share hash tree in the UEB, every block against its share's
 /// block tree, and every decoded segment against the crypttext hash tree. A failure names the share
@@ -25,17 +25,34 @@ public sealed class ChkDecoder : IDisposable
     private const int HashSize = Sha256d.HashSize;
 
     private readonly Dictionary<int, byte[]> _blockLeaves = [];
-    private readonly AesCtr _aes;
+    private readonly AesCtr? _aes;
+    private readonly byte[] _uriExtensionHash;
     private UriExtension? _extension;
     private MerkleTree? _crypttextTree;
 
+    /// <summary>A decoder that verifies and decrypts.</summary>
     public ChkDecoder(ChkReadCap cap)
+        : this(cap.UriExtensionHash, cap.K, cap.N, cap.Size) => _aes = new AesCtr(cap.Key);
+
+    /// <summary>A decoder that verifies shares but cannot decrypt (what a verifier or repairer without the key holds).</summary>
+    public ChkDecoder(ChkVerifyCap cap)
+        : this(cap.UriExtensionHash, cap.K, cap.N, cap.Size)
     {
-        Cap = cap;
-        _aes = new AesCtr(cap.Key);
     }
 
-    public ChkReadCap Cap { get; }
+    private ChkDecoder(ReadOnlySpan<byte> uriExtensionHash, int k, int n, long size)
+    {
+        _uriExtensionHash = uriExtensionHash.ToArray();
+        K = k;
+        N = n;
+        Size = size;
+    }
+
+    public int K { get; }
+
+    public int N { get; }
+
+    public long Size { get; }
 
     public UriExtension? UriExtension => _extension;
 
@@ -50,7 +67,7 @@ public sealed class ChkDecoder : IDisposable
     /// <summary>Checks a URI extension block read from share <paramref name="share"/> against the cap.</summary>
     public void AcceptUriExtension(int share, ReadOnlySpan<byte> serialized)
     {
-        if (!UriExtension.HashOf(serialized).AsSpan().SequenceEqual(Cap.UriExtensionHash))
+        if (!UriExtension.HashOf(serialized).AsSpan().SequenceEqual(_uriExtensionHash))
         {
             throw new CorruptShareException(share, "its URI extension block does not match the hash in the cap");
         }
@@ -71,10 +88,10 @@ public sealed class ChkDecoder : IDisposable
         }
 
         var p = extension.Parameters;
-        if (p.K != Cap.K || p.N != Cap.N || p.Size != Cap.Size)
+        if (p.K != K || p.N != N || p.Size != Size)
         {
             throw new CorruptFileException(
-                $"The URI extension block says {p.K}-of-{p.N} and {p.Size} bytes; the cap says {Cap.K}-of-{Cap.N} and {Cap.Size} bytes.");
+                $"The URI extension block says {p.K}-of-{p.N} and {p.Size} bytes; the cap says {K}-of-{N} and {Size} bytes.");
         }
 
         _extension = extension;
@@ -238,6 +255,11 @@ public sealed class ChkDecoder : IDisposable
             throw new InvalidOperationException("The crypttext hash tree has not been accepted yet.");
         }
 
+        if (_aes is null)
+        {
+            throw new InvalidOperationException("A decoder made from a verify cap can verify shares but not decrypt them.");
+        }
+
         var blockSize = p.BlockSizeOf(segment);
         if (shares.Length != p.K || blocks.Length != blockSize * p.K)
         {
@@ -272,13 +294,13 @@ public sealed class ChkDecoder : IDisposable
         }
     }
 
-    public void Dispose() => _aes.Dispose();
+    public void Dispose() => _aes?.Dispose();
 
     private void RequireShareNumber(int share)
     {
-        if (share < 0 || share >= Cap.N)
+        if (share < 0 || share >= N)
         {
-            throw new ArgumentOutOfRangeException(nameof(share), $"Share number {share} is outside 0..{Cap.N - 1}.");
+            throw new ArgumentOutOfRangeException(nameof(share), $"Share number {share} is outside 0..{N - 1}.");
         }
     }
 

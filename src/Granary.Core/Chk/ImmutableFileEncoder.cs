@@ -39,8 +39,29 @@ public static class ImmutableFileEncoder
         var chk = ChkParameters.Create(size, parameters);
         var key = await ChkPipeline.DeriveKeyAsync(input, chk, convergenceSecret, progress, cancellationToken).ConfigureAwait(false);
         input.Position = start;
-        var encoding = await ChkPipeline.EncodeAsync(
-            input, chk, key, sink, progress, threads ?? Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
+        var encoding = await EncodeWithKeyAsync(input, chk, key, sink, progress, cancellationToken, threads).ConfigureAwait(false);
         return new ImmutableFileEncoding(encoding.ReadCap, encoding);
+    }
+
+    /// <summary>
+    /// The encoding pass alone, for a file whose key is already known (a repairer re-creating lost
+    /// shares, an uploader replacing a failed server): deterministic, so it yields the same shares.
+    /// </summary>
+    public static async Task<ChkEncoding> EncodeWithKeyAsync(
+        Stream input,
+        ChkParameters parameters,
+        byte[] key,
+        IChkSegmentSink? sink = null,
+        IProgress<EncodeProgress>? progress = null,
+        CancellationToken cancellationToken = default,
+        int? threads = null)
+    {
+        if (sink is not null)
+        {
+            await sink.BeginAsync(parameters, StorageIndex.FromImmutableKey(key), cancellationToken).ConfigureAwait(false);
+        }
+
+        return await ChkPipeline.EncodeAsync(
+            input, parameters, key, sink, progress, threads ?? Environment.ProcessorCount, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Text.Json;
+using Granary.Client.Download;
+using Granary.Client.Maintenance;
+using Granary.Core.Caps;
+
+namespace Granary.Cli.Commands;
+
+/// <summary><c>granary check CAP [--verify] [--repair] [--json]</c>: a file's health, and restoring it.</summary>
+internal static class CheckCommand
+{
+    public static Command Create()
+    {
+        var capArgument = new Argument<string>("CAP") { Description = "A read cap, or a verify cap (URI:CHK-Verifier:…; cannot repair)." };
+        var verify = new Option<bool>("--verify") { Description = "Read every block of every copy and check it (slow: reads n/k times the file)." };
+        var repair = new Option<bool>("--repair") { Description = "Make missing (and, with --verify, corrupt) shares again and place them on other servers." };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var clientDir = ClientOptions.ClientDir();
+        var command = new Command("check", "Report which servers hold which shares of a file; optionally verify every block and repair. Exit code 0 when healthy, 1 when not.")
+        {
+            capArgument, verify, repair, json, clientDir,
+        };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            Cap cap;
+            try
+            {
+                cap = Cap.Parse(context.Parse.GetValue(capArgument)!);
+            }
+            catch (CapFormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            if (cap is LiteralCap)
+            {
+                await context.Output.WriteLineAsync("healthy: a literal file lives entirely in its cap");
+                return GranaryCli.Success;
+            }
+
+            if (context.Parse.GetValue(repair) && cap is not ChkReadCap)
+            {
+                throw new UsageException("repair re-encodes the file and needs its read cap (URI:CHK:…), not a verify cap");
+            }
+
+            var (client, grid) = ClientOptions.Open(context, clientDir);
+            var checker = new FileChecker(grid, client);
+            CheckReport report;
+            RepairResult? repaired = null;
+            try
+            {
+                using var line = new ProgressLine(context);
+                var progress = ClientOptions.Progress(line);
+                report = await checker.CheckAsync(cap, context.Parse.GetValue(verify), progress, cancellationToken);
+                if (context.Parse.GetValue(repair))
+                {
+                    repaired = await checker.RepairAsync((ChkReadCap)cap, report, progress, cancellationToken);
+                }
+            }
+            catch (DownloadException e)
+            {
+                await context.Error.WriteLineAsync($"granary check: {e.Message}");
+                return GranaryCli.Failure;
+            }
+
+            var final = repaired?.After ?? report;
+            if (context.Parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    report.StorageIndex,
+                    report.K,
+                    report.N,
+                    report.Happy,
+                    report.Verified,
+                    before = Summary(report),
+                    repairedShares = repaired?.SharesMade,
+                    after = repaired is null ? null : Summary(repaired.After),
+                    problems = report.Problems,
+                }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            }
+            else
+            {
+                await context.Output.WriteLineAsync($"storage index {report.StorageIndex}, {report.K}-of-{report.N}");
+                foreach (var share in Enumerable.Range(0, report.N))
+                {
+                    var copies = report.Holdings.Where(h => h.Share == share).Select(h => $"node {h.Server.ToString()[..8]}{(h.State == ShareState.Present ? "" : $" ({h.State.ToString().ToLowerInvariant()}{(h.Reason is null ? "" : ": " + h.Reason)})")}").ToList();
+                    await context.Output.WriteLineAsync($"  share {share,3}: {(copies.Count == 0 ? "missing" : string.Join(", ", copies))}");
+                }
+
+                foreach (var problem in report.Problems)
+                {
+                    await context.Output.WriteLineAsync($"  problem: {problem}");
+                }
+
+                await context.Output.WriteLineAsync(report.Summary);
+                if (repaired is not null)
+                {
+                    await context.Output.WriteLineAsync(repaired.SharesMade.Count == 0
+                        ? "repair: nothing to do"
+                        : $"repair: made shares {string.Join(", ", repaired.SharesMade)}; now {repaired.After.Summary}");
+                }
+            }
+
+            return final.Healthy ? GranaryCli.Success : GranaryCli.Failure;
+        });
+        return command;
+    }
+
+    private static object Summary(CheckReport report) => new
+    {
+        report.Healthy,
+        report.Recoverable,
+        report.GoodShares,
+        report.Happiness,
+        report.Missing,
+        holdings = report.Holdings.Select(h => new { h.Share, server = h.Server.ToString(), state = h.State.ToString().ToLowerInvariant(), h.Reason }),
+        summary = report.Summary,
+    };
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using Granary.Client.Download;
+using Granary.Core.Caps;
+
+namespace Granary.Cli.Commands;
+
+/// <summary><c>granary get CAP [-o FILE] [--range START-END]</c>: read a file back from the grid.</summary>
+internal static class GetCommand
+{
+    public static Command Create()
+    {
+        var capArgument = new Argument<string>("CAP") { Description = "The file's read cap (URI:CHK:… or URI:LIT:…)." };
+        var output = new Option<FileInfo>("-o", "--output") { Description = "Write the file here (written under a temporary name and renamed when complete); default standard output.", HelpName = "FILE" };
+        var range = new Option<string>("--range") { Description = "Only bytes START to END, inclusive, 0-based (END may be omitted: to the end).", HelpName = "START-END" };
+        var clientDir = ClientOptions.ClientDir();
+        var command = new Command("get", "Fetch, verify, decode and decrypt a file from the grid.") { capArgument, output, range, clientDir };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            Cap cap;
+            try
+            {
+                cap = Cap.Parse(context.Parse.GetValue(capArgument)!);
+            }
+            catch (CapFormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            if (cap is ChkVerifyCap)
+            {
+                throw new UsageException("a verify cap can check a file but not read it; give the read cap (URI:CHK:…)");
+            }
+
+            var (from, to) = ParseRange(context.Parse.GetValue(range));
+            var grid = cap is LiteralCap ? ClientOptions.NoServers : ClientOptions.Open(context, clientDir).Grid;
+            var target = context.Parse.GetValue(output);
+            var partial = target is null ? null : target.FullName + ".partial";
+            try
+            {
+                using (var line = new ProgressLine(context))
+                {
+                    await using var stream = partial is null ? Console.OpenStandardOutput() : new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+                    await new Downloader(grid).DownloadAsync(cap, stream, from, to, ClientOptions.Progress(line), cancellationToken);
+                }
+
+                if (partial is not null)
+                {
+                    File.Move(partial, target!.FullName, overwrite: true);
+                }
+
+                return GranaryCli.Success;
+            }
+            catch (DownloadException e)
+            {
+                await context.Error.WriteLineAsync($"granary get: {e.Message}");
+                return GranaryCli.Failure;
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new UsageException(e.Message.Split(" (Parameter", StringSplitOptions.None)[0]);
+            }
+            finally
+            {
+                // A download that did not finish leaves no file behind that could pass for the whole one.
+                if (partial is not null && File.Exists(partial))
+                {
+                    File.Delete(partial);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static (long? From, long? To) ParseRange(string? text)
+    {
+        if (text is null)
+        {
+            return (null, null);
+        }
+
+        var parts = text.Split('-');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var from)
+            || (parts[1].Length > 0 && !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+        {
+            throw new UsageException($"--range '{text}' is not START-END (e.g. 0-1023, or 4096- for the rest)");
+        }
+
+        long? to = parts[1].Length == 0 ? null : long.Parse(parts[1], CultureInfo.InvariantCulture);
+        if (to < from)
+        {
+            throw new UsageException($"--range '{text}' ends before it starts");
+        }
+
+        return (from, to);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+
+namespace Granary.Client;
+
+/// <summary>
+/// A client's settings, kept in <c>client.json</c> in its client directory: how to encode files
+/// and where the grid is.
+/// </summary>
+public sealed class ClientConfig
+{
+    public const string ConfigFormat = "granary-client";
+    public const int ConfigVersion = 1;
+
+    public string Format { get; set; } = ConfigFormat;
+
+    public int Version { get; set; } = ConfigVersion;
+
+    /// <summary>k: shares needed to read a file back.</summary>
+    public int Needed { get; set; } = 3;
+
+    /// <summary>Servers of happiness: an upload succeeds only when its shares sit on at least this many servers, any k of which can rebuild it.</summary>
+    public int Happy { get; set; } = 7;
+
+    /// <summary>n: shares made of each file.</summary>
+    public int Total { get; set; } = 10;
+
+    public int MaxSegmentSize { get; set; } = 1 << 20;
+
+    /// <summary>Storage URLs of the grid's nodes (granary-storage://…).</summary>
+    public List<string> Servers { get; set; } = [];
+
+    /// <summary>Hubs that introduce storage nodes (used once the hub exists).</summary>
+    public List<string> Hubs { get; set; } = [];
+
+    /// <summary>A node that has not answered a request in this long is treated as failed for it.</summary>
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    [JsonIgnore]
+    public TimeSpan RequestTimeout => TimeSpan.FromSeconds(RequestTimeoutSeconds);
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting that makes no sense.</summary>
+    public void Validate()
+    {
+        if (Format != ConfigFormat || Version != ConfigVersion)
+        {
+            throw new InvalidOperationException($"client.json is format '{Format}' version {Version}; this Granary reads '{ConfigFormat}' version {ConfigVersion}.");
+        }
+
+        if (Needed < 1 || Total > 256 || Needed > Total)
+        {
+            throw new InvalidOperationException($"client.json: needed ({Needed}) and total ({Total}) must satisfy 1 <= needed <= total <= 256.");
+        }
+
+        if (Happy < Needed || Happy > Total)
+        {
+            throw new InvalidOperationException($"client.json: happy ({Happy}) must be between needed ({Needed}) and total ({Total}).");
+        }
+
+        if (MaxSegmentSize < 1 || RequestTimeoutSeconds < 1)
+        {
+            throw new InvalidOperationException("client.json: maxSegmentSize and requestTimeoutSeconds must be positive.");
+        }
+    }
+}

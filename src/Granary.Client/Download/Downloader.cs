@@ -1,0 +1,185 @@
+using Granary.Client.Storage;
+using Granary.Core.Caps;
+using Granary.Core.Chk;
+
+namespace Granary.Client.Download;
+
+/// <summary>
+/// Gets a file back: finds its shares, reads k of them from the fastest servers, verifies every
+/// block before use, decodes, decrypts and writes the plaintext in order.
+/// </summary>
+/// <remarks>
+/// Segments are fetched in windows of about 2 MiB per share, one ranged read per share per window,
+/// a few windows ahead of the decoder, so transfer and decoding overlap and memory stays bounded. A
+/// share that fails to answer, answers late or fails verification is replaced (see
+/// <see cref="ShareSession"/>) and only its part of the window is fetched again.
+/// </remarks>
+public sealed class Downloader(StorageGrid grid)
+{
+    private const int WindowBytes = 2 << 20;
+    private const int WindowsAhead = 3;
+
+    /// <summary>Writes the file, or bytes <c>[from, to]</c> of it (inclusive), to <paramref name="output"/>; returns the bytes written.</summary>
+    public async Task<long> DownloadAsync(Cap cap, Stream output, long? from, long? to, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        switch (cap)
+        {
+            case LiteralCap literal:
+            {
+                var (start, end) = Clip(from, to, literal.Data.Length);
+                await output.WriteAsync(literal.Data.ToArray().AsMemory((int)start, (int)(end - start)), cancellationToken).ConfigureAwait(false);
+                return end - start;
+            }
+
+            case ChkReadCap read:
+            {
+                var (start, end) = Clip(from, to, read.Size);
+                if (end == start)
+                {
+                    return 0;
+                }
+
+                using var decoder = new ChkDecoder(read);
+                var session = await ShareSession.OpenAsync(grid, decoder, read.StorageIndex, cancellationToken).ConfigureAwait(false);
+                var p = session.Parameters;
+                long written = 0;
+                await ForEachSegmentAsync(grid, session, (int)(start / p.SegmentSize), (int)((end - 1) / p.SegmentSize), async (segment, plaintext) =>
+                {
+                    var segmentStart = p.SegmentOffset(segment);
+                    var skip = (int)Math.Max(0, start - segmentStart);
+                    var take = (int)(Math.Min(end, segmentStart + plaintext.Length) - segmentStart) - skip;
+                    await output.WriteAsync(plaintext.Slice(skip, take), cancellationToken).ConfigureAwait(false);
+                    written += take;
+                    progress?.Report(new TransferProgress("downloading", written, end - start));
+                }, cancellationToken).ConfigureAwait(false);
+                return written;
+            }
+
+            case ChkVerifyCap:
+                throw new ArgumentException("A verify cap can check a file but not read it; give the read cap (URI:CHK:…).", nameof(cap));
+            default:
+                throw new ArgumentException($"Cannot download a {cap.GetType().Name}.", nameof(cap));
+        }
+    }
+
+    /// <summary>Decodes segments <c>[first, last]</c> in order, handing each one's plaintext to <paramref name="consume"/>.</summary>
+    internal static async Task ForEachSegmentAsync(
+        StorageGrid grid, ShareSession session, int first, int last, Func<int, ReadOnlyMemory<byte>, ValueTask> consume, CancellationToken cancellationToken)
+    {
+        var p = session.Parameters;
+        var perWindow = Math.Max(1, WindowBytes / Math.Max(1, p.BlockSize));
+        var windows = new Queue<Window>();
+        var nextWindowStart = first;
+        var plaintext = new byte[p.SegmentSize];
+        var blocks = new byte[p.BlockSize * p.K];
+
+        void FetchAhead()
+        {
+            while (windows.Count < WindowsAhead && nextWindowStart <= last)
+            {
+                var count = Math.Min(perWindow, last - nextWindowStart + 1);
+                windows.Enqueue(Window.Fetch(grid, session, nextWindowStart, count, cancellationToken));
+                nextWindowStart += count;
+            }
+        }
+
+        FetchAhead();
+        while (windows.Count > 0)
+        {
+            var window = windows.Dequeue();
+            FetchAhead();
+            for (var segment = window.First; segment < window.First + window.Count; segment++)
+            {
+                while (true)
+                {
+                    var blockSize = p.BlockSizeOf(segment);
+                    var shares = session.Active.ToList();
+                    RemoteShare? failed = null;
+                    Exception? failure = null;
+                    for (var i = 0; i < shares.Count && failed is null; i++)
+                    {
+                        try
+                        {
+                            var data = await window.DataOfAsync(grid, session, shares[i], cancellationToken).ConfigureAwait(false);
+                            data.AsSpan((segment - window.First) * p.BlockSize, blockSize).CopyTo(blocks.AsSpan(i * blockSize));
+                        }
+                        catch (Exception e) when (e is StorageException or CorruptShareException)
+                        {
+                            (failed, failure) = (shares[i], e);
+                        }
+                    }
+
+                    if (failed is null)
+                    {
+                        try
+                        {
+                            var length = session.Decoder.DecodeSegment(segment, shares.Select(s => s.Share).ToArray(), blocks.AsSpan(0, blockSize * p.K), plaintext);
+                            await consume(segment, plaintext.AsMemory(0, length)).ConfigureAwait(false);
+                            break;
+                        }
+                        catch (CorruptShareException e)
+                        {
+                            (failed, failure) = (shares.First(s => s.Share == e.ShareNumber), e);
+                        }
+                        catch (CorruptFileException e)
+                        {
+                            throw new DownloadException($"The file's shares disagree: {e.Message}", e);
+                        }
+                    }
+
+                    await session.ReplaceAsync(failed, failure!, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static (long Start, long End) Clip(long? from, long? to, long size)
+    {
+        var start = from ?? 0;
+        var end = to is long last ? Math.Min(last + 1, size) : size;
+        if (start < 0 || start > size || end < start)
+        {
+            throw new ArgumentOutOfRangeException(nameof(from), $"The range {from}-{to} is outside the file's {size} bytes.");
+        }
+
+        return (start, end);
+    }
+
+    /// <summary>Segments <c>[First, First + Count)</c> of the shares active when it was started, fetched in parallel.</summary>
+    private sealed class Window
+    {
+        private readonly Dictionary<RemoteShare, Task<byte[]>> _data = [];
+
+        private Window(int first, int count)
+        {
+            First = first;
+            Count = count;
+        }
+
+        public int First { get; }
+
+        public int Count { get; }
+
+        public static Window Fetch(StorageGrid grid, ShareSession session, int first, int count, CancellationToken cancellationToken)
+        {
+            var window = new Window(first, count);
+            foreach (var share in session.Active)
+            {
+                window._data[share] = share.ReadBlocksAsync(grid, session.Index, session.Parameters, first, count, cancellationToken);
+            }
+
+            return window;
+        }
+
+        /// <summary>This window's bytes of a share, fetching them now for a share that joined since.</summary>
+        public Task<byte[]> DataOfAsync(StorageGrid grid, ShareSession session, RemoteShare share, CancellationToken cancellationToken)
+        {
+            if (!_data.TryGetValue(share, out var data))
+            {
+                _data[share] = data = share.ReadBlocksAsync(grid, session.Index, session.Parameters, First, Count, cancellationToken);
+            }
+
+            return data;
+        }
+    }
+}

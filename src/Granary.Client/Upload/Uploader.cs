@@ -1,0 +1,116 @@
+using Granary.Core.Caps;
+using Granary.Core.Chk;
+
+namespace Granary.Client.Upload;
+
+/// <summary>What an upload did.</summary>
+public sealed record UploadResult(Cap ReadCap, long Size, int SharesUploaded, int SharesAlreadyPresent, int Happiness, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// Puts a file on the grid: encodes it (two passes over the file, memory bounded), places its
+/// shares by servers of happiness on the permuted ring, and streams them to their servers.
+/// </summary>
+/// <remarks>
+/// If servers fail during the upload, their shares are placed on other servers and made again in
+/// another encoding pass (encoding is deterministic once the key is known), up to two more times.
+/// The upload succeeds when the shares on the grid reach the configured happiness, as a final probe
+/// of the servers confirms; otherwise it fails and says why.
+/// </remarks>
+public sealed class Uploader(StorageGrid grid, ClientDirectory client)
+{
+    private const int MaxPasses = 3;
+
+    public async Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (!input.CanSeek)
+        {
+            throw new ArgumentException("Uploading reads the file twice; give a seekable stream (spool standard input to a file first).", nameof(input));
+        }
+
+        var config = client.Config;
+        var parameters = new EncodingParameters(config.Needed, config.Total, config.MaxSegmentSize);
+        var start = input.Position;
+        var size = input.Length - start;
+        var hashing = progress is null ? null : new Progress<EncodeProgress>(p =>
+        {
+            if (p.Phase == EncodePhase.DerivingKey)
+            {
+                progress.Report(new TransferProgress("hashing", p.BytesDone, p.TotalBytes));
+            }
+        });
+
+        var sink = new ShareUploadSink(grid, client, progress);
+        ImmutableFileEncoding encoding;
+        try
+        {
+            encoding = await ImmutableFileEncoder.EncodeAsync(input, client.ConvergenceSecret, parameters, sink, hashing, cancellationToken).ConfigureAwait(false);
+            if (encoding.Chk is null)
+            {
+                return new UploadResult(encoding.ReadCap, size, 0, 0, 0, []);
+            }
+
+            await sink.FinishAsync(encoding.Chk, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UploadException)
+        {
+            await sink.AbortUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        var chk = encoding.Chk;
+        var warnings = sink.Unusable.Select(u => $"node {u.Key.ToString()[..8]} could not be used: {u.Value}")
+            .Concat(sink.FailedServers.Select(f => $"node {f.Key.ToString()[..8]} failed during the upload: {f.Value}")).ToList();
+        var uploaded = sink.Completed.Count();
+        var present = chk.Parameters.N - sink.Assigned.Count;
+
+        // Servers failed mid-upload: place their shares elsewhere and make them again.
+        for (var pass = 1; pass < MaxPasses && sink.Assigned.Except(sink.Completed).Any(); pass++)
+        {
+            input.Position = start;
+            sink = new ShareUploadSink(grid, client, progress);
+            try
+            {
+                var again = await ImmutableFileEncoder.EncodeWithKeyAsync(input, chk.Parameters, chk.ReadCap.Key.ToArray(), sink, null, cancellationToken).ConfigureAwait(false);
+                await sink.FinishAsync(again, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UploadException e)
+            {
+                warnings.Add($"could not place the lost shares again: {e.Message}");
+                break;
+            }
+
+            warnings.AddRange(sink.FailedServers.Select(f => $"node {f.Key.ToString()[..8]} failed during the upload: {f.Value}"));
+            uploaded += sink.Completed.Count();
+        }
+
+        var holders = await HoldersAsync(chk.StorageIndex, cancellationToken).ConfigureAwait(false);
+        var happiness = Selection.Happiness.Of(holders);
+        if (happiness < config.Happy)
+        {
+            throw new UploadException(
+                $"The upload ended with its shares on only {happiness} server(s); happy = {config.Happy}. {string.Join(" ", warnings)}".TrimEnd());
+        }
+
+        return new UploadResult(chk.ReadCap, size, uploaded, present, happiness, warnings);
+    }
+
+    /// <summary>Which servers hold which shares now, asked of every server.</summary>
+    private async Task<Dictionary<int, IReadOnlySet<Core.Identity.NodeId>>> HoldersAsync(StorageIndex index, CancellationToken cancellationToken)
+    {
+        var holders = new Dictionary<int, HashSet<Core.Identity.NodeId>>();
+        foreach (var probe in await grid.ProbeAsync(index, withSpace: false, cancellationToken).ConfigureAwait(false))
+        {
+            foreach (var share in probe.Holds)
+            {
+                if (!holders.TryGetValue(share, out var set))
+                {
+                    holders[share] = set = [];
+                }
+
+                set.Add(probe.Server.Url.NodeId);
+            }
+        }
+
+        return holders.ToDictionary(h => h.Key, h => (IReadOnlySet<Core.Identity.NodeId>)h.Value);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Granary.Core.Caps;
+using Granary.Testing;
+
+namespace Granary.IntegrationTests;
+
+/// <summary>A real `granary grid up` (a supervisor and N node processes) in a temporary directory.</summary>
+internal sealed class TestGrid : IAsyncDisposable
+{
+    private readonly TempDirectory _directory;
+    private readonly RunningProcess _supervisor;
+    private readonly HashSet<int> _stopped = [];
+
+    private TestGrid(TempDirectory directory, RunningProcess supervisor, IReadOnlyList<Node> nodes)
+    {
+        _directory = directory;
+        _supervisor = supervisor;
+        Nodes = nodes;
+    }
+
+    public string Root => _directory.Path;
+
+    public string ClientDir => Path.Combine(Root, "client");
+
+    public IReadOnlyList<Node> Nodes { get; }
+
+    public sealed record Node(string Name, string Dir, int Pid, string Url);
+
+    public static async Task<TestGrid> StartAsync(int nodes = 10, string capacity = "2GiB", int? requestTimeoutSeconds = null, int? happy = null)
+    {
+        var directory = new TempDirectory("granary-grid");
+        var supervisor = RunningProcess.Start(["grid", "up", "--dir", directory.Path, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--capacity", capacity]);
+        await supervisor.WaitForOutputAsync("client dir:");
+        var state = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(Path.Combine(directory.Path, "grid.json")))!;
+        var list = state["Nodes"]!.AsArray().Select(n => new Node((string)n!["Name"]!, (string)n["Dir"]!, (int)n["Pid"]!, (string)n["Url"]!)).ToList();
+        if (requestTimeoutSeconds is not null || happy is not null)
+        {
+            var configPath = Path.Combine(directory.Path, "client", "client.json");
+            var config = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(configPath))!;
+            if (requestTimeoutSeconds is int timeout)
+            {
+                config["requestTimeoutSeconds"] = timeout;
+            }
+
+            if (happy is int h)
+            {
+                config["happy"] = h;
+            }
+
+            await System.IO.File.WriteAllTextAsync(configPath, config.ToJsonString());
+        }
+
+        return new TestGrid(directory, supervisor, list);
+    }
+
+    /// <summary>Runs `granary ARGS --client-dir DIR`.</summary>
+    public Task<ProcessResult> RunAsync(params string[] args) =>
+        GranaryProcess.RunAsync([.. args, "--client-dir", ClientDir], TimeSpan.FromMinutes(5));
+
+    /// <summary>`granary put FILE`; returns the cap (its last line of output).</summary>
+    public async Task<string> PutAsync(string file)
+    {
+        var result = await RunAsync("put", file);
+        Assert.True(result.ExitCode == 0, $"put failed: {result.Error}");
+        return result.Output.Trim().Split('\n')[^1];
+    }
+
+    public string File(string name) => _directory.File(name);
+
+    public async Task<string> WriteRandomFileAsync(string name, long size, int seed)
+    {
+        var path = File(name);
+        var random = new Random(seed);
+        await using var stream = System.IO.File.Create(path);
+        var buffer = new byte[1 << 20];
+        for (long done = 0; done < size; done += buffer.Length)
+        {
+            random.NextBytes(buffer);
+            await stream.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, size - done)));
+        }
+
+        return path;
+    }
+
+    public void Kill(Node node) => Signal(node.Pid, 9);
+
+    /// <summary>SIGSTOP: the node stays connected but never answers (until disposal continues it).</summary>
+    public void Freeze(Node node)
+    {
+        Signal(node.Pid, 19);
+        _stopped.Add(node.Pid);
+    }
+
+    /// <summary>Where a node keeps share <paramref name="share"/> of a file, if it holds it.</summary>
+    public static string? SharePath(Node node, string cap, int share)
+    {
+        var index = ((ChkReadCap)Cap.Parse(cap)).StorageIndex.ToString();
+        var path = Path.Combine(node.Dir, "shares", index[..2], index, share.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return System.IO.File.Exists(path) ? path : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pid in _stopped)
+        {
+            Signal(pid, 18);
+        }
+
+        await _supervisor.StopAsync(TimeSpan.FromSeconds(30));
+        await _supervisor.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    private static void Signal(int pid, int signal)
+    {
+        using var process = Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        process.WaitForExit();
+    }
+}
