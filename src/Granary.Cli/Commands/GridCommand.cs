@@ -14,7 +14,7 @@ namespace Granary.Cli.Commands;
 /// </summary>
 internal static class GridCommand
 {
-    private const string StateFile = "grid.json";
+    internal const string StateFile = "grid.json";
 
     public static Command Create()
     {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
@@ -86,7 +87,7 @@ public sealed class Downloader(StorageGrid grid)
         FetchAhead();
         while (windows.Count > 0)
         {
-            var window = windows.Dequeue();
+            using var window = windows.Dequeue();
             FetchAhead();
             for (var segment = window.First; segment < window.First + window.Count; segment++)
             {
@@ -145,10 +146,13 @@ public sealed class Downloader(StorageGrid grid)
         return (start, end);
     }
 
-    /// <summary>Segments <c>[First, First + Count)</c> of the shares active when it was started, fetched in parallel.</summary>
-    private sealed class Window
+    /// <summary>
+    /// Segments <c>[First, First + Count)</c> of the shares active when it was started, fetched in
+    /// parallel into pooled buffers that go back to the pool when the window is done with.
+    /// </summary>
+    private sealed class Window : IDisposable
     {
-        private readonly Dictionary<RemoteShare, Task<byte[]>> _data = [];
+        private readonly Dictionary<RemoteShare, (byte[] Buffer, Task Read)> _data = [];
 
         private Window(int first, int count)
         {
@@ -165,21 +169,38 @@ public sealed class Downloader(StorageGrid grid)
             var window = new Window(first, count);
             foreach (var share in session.Active)
             {
-                window._data[share] = share.ReadBlocksAsync(grid, session.Index, session.Parameters, first, count, cancellationToken);
+                window.Start(grid, session, share, cancellationToken);
             }
 
             return window;
         }
 
         /// <summary>This window's bytes of a share, fetching them now for a share that joined since.</summary>
-        public Task<byte[]> DataOfAsync(StorageGrid grid, ShareSession session, RemoteShare share, CancellationToken cancellationToken)
+        public async Task<byte[]> DataOfAsync(StorageGrid grid, ShareSession session, RemoteShare share, CancellationToken cancellationToken)
         {
-            if (!_data.TryGetValue(share, out var data))
+            var (buffer, read) = _data.TryGetValue(share, out var started) ? started : Start(grid, session, share, cancellationToken);
+            await read.ConfigureAwait(false);
+            return buffer;
+        }
+
+        /// <summary>Gives back the buffers whose reads are over; one still being written to is left to the collector.</summary>
+        public void Dispose()
+        {
+            foreach (var (buffer, read) in _data.Values)
             {
-                _data[share] = data = share.ReadBlocksAsync(grid, session.Index, session.Parameters, First, Count, cancellationToken);
+                if (read.IsCompleted)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
 
-            return data;
+            _data.Clear();
+        }
+
+        private (byte[] Buffer, Task Read) Start(StorageGrid grid, ShareSession session, RemoteShare share, CancellationToken cancellationToken)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(RemoteShare.BlocksLength(session.Parameters, First, Count));
+            return _data[share] = (buffer, share.ReadBlocksAsync(grid, session.Index, session.Parameters, First, Count, buffer, cancellationToken));
         }
     }
 }

@@ -76,18 +76,20 @@ internal sealed class RemoteShare
         return new RemoteShare(server, share, header);
     }
 
-    /// <summary>Fetches the blocks of segments <c>[first, first + count)</c>, back to back.</summary>
-    public async Task<byte[]> ReadBlocksAsync(StorageGrid grid, StorageIndex index, ChkParameters parameters, int first, int count, CancellationToken cancellationToken)
-    {
-        var last = first + count - 1;
-        var length = (long)(count - 1) * parameters.BlockSize + parameters.BlockSizeOf(last);
-        var bytes = await ReadAsync(grid, Server, index, Share, Header.BlockOffset(first), (int)length, cancellationToken).ConfigureAwait(false);
-        if (bytes.Length != length)
-        {
-            throw new CorruptShareException(Share, $"it is truncated before the end of segment {last}'s block");
-        }
+    /// <summary>The bytes the blocks of segments <c>[first, first + count)</c> take, back to back.</summary>
+    public static int BlocksLength(ChkParameters parameters, int first, int count) =>
+        (int)(((long)(count - 1) * parameters.BlockSize) + parameters.BlockSizeOf(first + count - 1));
 
-        return bytes;
+    /// <summary>Fetches the blocks of segments <c>[first, first + count)</c>, back to back, into the start of <paramref name="destination"/>.</summary>
+    public async Task ReadBlocksAsync(StorageGrid grid, StorageIndex index, ChkParameters parameters, int first, int count, byte[] destination, CancellationToken cancellationToken)
+    {
+        var length = BlocksLength(parameters, first, count);
+        var read = await grid.WithDeadlineAsync(
+            Server, ct => Server.ReadAsync(index, Share, Header.BlockOffset(first), destination.AsMemory(0, length), ct), cancellationToken).ConfigureAwait(false);
+        if (read != length)
+        {
+            throw new CorruptShareException(Share, $"it is truncated before the end of segment {first + count - 1}'s block");
+        }
     }
 
     private static async Task<byte[]> ReadAsync(StorageGrid grid, StorageClient server, StorageIndex index, int share, long offset, int length, CancellationToken cancellationToken)

@@ -121,10 +121,11 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
             var remote = await RemoteShare.OpenAsync(grid, server, share, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
             var p = decoder.Parameters;
             var perWindow = Math.Max(1, VerifyWindowBytes / p.BlockSize);
+            var data = new byte[RemoteShare.BlocksLength(p, 0, Math.Min(perWindow, p.SegmentCount))];
             for (var first = 0; first < p.SegmentCount; first += perWindow)
             {
                 var count = Math.Min(perWindow, p.SegmentCount - first);
-                var data = await remote.ReadBlocksAsync(grid, cap.StorageIndex, p, first, count, cancellationToken).ConfigureAwait(false);
+                await remote.ReadBlocksAsync(grid, cap.StorageIndex, p, first, count, data, cancellationToken).ConfigureAwait(false);
                 for (var segment = first; segment < first + count; segment++)
                 {
                     decoder.VerifyBlock(share, segment, data.AsSpan((segment - first) * p.BlockSize, p.BlockSizeOf(segment)));

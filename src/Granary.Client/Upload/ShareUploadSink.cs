@@ -1,4 +1,3 @@
-using System.Buffers;
 using Granary.Client.Selection;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
@@ -12,11 +11,12 @@ namespace Granary.Client.Upload;
 /// streams each share's bytes to its server as they are produced.
 /// </summary>
 /// <remarks>
-/// Consecutive blocks of a share are adjacent in the share, so each share collects its blocks into a
-/// run of about 2 MiB (the header before the first) and sends the run as one ranged write. Writes go
-/// out in parallel, a few per server and a bounded number in all, so memory stays bounded whatever
-/// the file's size and a slow server does not hold up the others. A server that fails loses its
-/// shares for this pass (the uploader may place them elsewhere in another); the others carry on.
+/// Consecutive blocks of a share are adjacent in the share, so each share collects whole blocks into
+/// a run of about 1 MiB (the header before the first) and sends the run as one ranged write. Writes
+/// go out in parallel, a few per server and a bounded number in all, from a fixed set of run buffers,
+/// so memory stays bounded whatever the file's size and a slow server does not hold up the others. A
+/// server that fails loses its shares for this pass (the uploader may place them elsewhere in
+/// another); the others carry on.
 /// </remarks>
 internal sealed class ShareUploadSink(
     StorageGrid grid,
@@ -25,7 +25,7 @@ internal sealed class ShareUploadSink(
     bool requireHappiness = true,
     IReadOnlySet<(NodeId Server, int Share)>? knownBad = null) : IChkSegmentSink
 {
-    private const int RunBytes = 2 << 20;
+    private const int RunBytes = 1 << 20;
     private const int WritesPerServer = 4;
     private const int WritesInFlight = 24;
 
@@ -38,6 +38,7 @@ internal sealed class ShareUploadSink(
     private ChkParameters _parameters = null!;
     private StorageIndex _index;
     private ShareHeader _header = null!;
+    private RunBuffers _buffers = null!;
     private long _shareSize;
     private long _uploaded;
 
@@ -59,6 +60,8 @@ internal sealed class ShareUploadSink(
         _index = storageIndex;
         _header = ShareHeader.For(parameters);
         _shareSize = _header.ShareSize(UriExtension.SerializedLength(parameters));
+        var blocksPerRun = Math.Max(1, (int)Math.Round((double)RunBytes / parameters.BlockSize));
+        _buffers = new RunBuffers(ShareHeader.MaxSize + (blocksPerRun * parameters.BlockSize));
         var config = client.Config;
         var probes = await grid.ProbeAsync(storageIndex, withSpace: true, cancellationToken).ConfigureAwait(false);
         var unusable = probes.Where(p => !p.Reachable).ToDictionary(p => p.Server.Url.NodeId, p => p.Error ?? "unreachable");
@@ -94,7 +97,7 @@ internal sealed class ShareUploadSink(
                         storageIndex, wanted, _shareSize, _uploadSecret, client.Leases.RenewSecret(storageIndex, node.Bytes), client.Leases.CancelSecret(storageIndex, node.Bytes), ct), cancellationToken).ConfigureAwait(false);
                     foreach (var share in result.Allocated.Where(s => plan.NewShares.GetValueOrDefault(server, []).Contains(s)))
                     {
-                        _targets[share] = new ShareTarget(share, server, _header.Serialize());
+                        _targets[share] = new ShareTarget(share, server, _header.Serialize(), _buffers);
                     }
 
                     if (plan.NewShares.GetValueOrDefault(server, []).Except(result.Allocated).Except(result.AlreadyHave).Any())
@@ -148,8 +151,13 @@ internal sealed class ShareUploadSink(
                 continue;
             }
 
+            if (!target.HasRoomFor(blockSize))
+            {
+                await SendAsync(target, target.TakeRun(), cancellationToken).ConfigureAwait(false);
+            }
+
             target.Append(shareBlocks.Span.Slice(target.Share * blockSize, blockSize));
-            if (target.Pending >= RunBytes || segment == _parameters.SegmentCount - 1)
+            if (segment == _parameters.SegmentCount - 1)
             {
                 await SendAsync(target, target.TakeRun(), cancellationToken).ConfigureAwait(false);
             }
@@ -162,9 +170,7 @@ internal sealed class ShareUploadSink(
         foreach (var target in _targets.Values.Where(t => !t.Failed))
         {
             var trailer = encoding.Trailer(target.Share);
-            var buffer = ArrayPool<byte>.Shared.Rent(trailer.Length);
-            trailer.CopyTo(buffer, 0);
-            await SendAsync(target, new Run(buffer, trailer.Length, _header.PlaintextHashTreeOffset), cancellationToken).ConfigureAwait(false);
+            await SendAsync(target, new Run(trailer, trailer.Length, _header.PlaintextHashTreeOffset), cancellationToken).ConfigureAwait(false);
         }
 
         Task[] writes;
@@ -224,7 +230,7 @@ internal sealed class ShareUploadSink(
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(run.Buffer);
+            _buffers.Return(run.Buffer);
             _inFlight.Release();
         }
     }
@@ -275,31 +281,36 @@ internal sealed class ShareUploadSink(
     }
 
     /// <summary>One share on its way to one server: the run being collected and where it goes next.</summary>
-    private sealed class ShareTarget(int share, StorageClient server, byte[] header)
+    private sealed class ShareTarget
     {
-        private byte[] _run = Rent(header);
+        private readonly RunBuffers _buffers;
+        private byte[] _run;
         private long _runOffset;
 
-        public int Share { get; } = share;
+        public ShareTarget(int share, StorageClient server, byte[] header, RunBuffers buffers)
+        {
+            Share = share;
+            Server = server;
+            _buffers = buffers;
+            _run = buffers.Rent();
+            header.CopyTo(_run, 0);
+            Pending = header.Length;
+        }
 
-        public StorageClient Server { get; } = server;
+        public int Share { get; }
 
-        public int Pending { get; private set; } = header.Length;
+        public StorageClient Server { get; }
+
+        public int Pending { get; private set; }
 
         public volatile bool Failed;
 
         public volatile bool Complete;
 
+        public bool HasRoomFor(int bytes) => Pending + bytes <= _run.Length;
+
         public void Append(ReadOnlySpan<byte> block)
         {
-            if (Pending + block.Length > _run.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Pending + block.Length);
-                _run.AsSpan(0, Pending).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_run);
-                _run = larger;
-            }
-
             block.CopyTo(_run.AsSpan(Pending));
             Pending += block.Length;
         }
@@ -309,19 +320,32 @@ internal sealed class ShareUploadSink(
         {
             var run = new Run(_run, Pending, _runOffset);
             _runOffset += Pending;
-            _run = ArrayPool<byte>.Shared.Rent(RunBytes + (RunBytes / 2));
+            _run = _buffers.Rent();
             Pending = 0;
             return run;
         }
 
         /// <summary>Returns the run buffer not yet handed over.</summary>
-        public void Release() => ArrayPool<byte>.Shared.Return(_run);
+        public void Release() => _buffers.Return(_run);
+    }
 
-        private static byte[] Rent(byte[] header)
+    /// <summary>
+    /// The sink's run buffers, all of one size and reused: at most one per share being collected plus
+    /// one per write in flight (and one waiting to go) ever exist, however large the file.
+    /// </summary>
+    private sealed class RunBuffers(int size)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<byte[]> _free = [];
+
+        public byte[] Rent() => _free.TryTake(out var buffer) ? buffer : GC.AllocateUninitializedArray<byte>(size, pinned: true);
+
+        /// <summary>Takes back a run buffer; a buffer of another size (a trailer's) is left to the collector.</summary>
+        public void Return(byte[] buffer)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(RunBytes + (RunBytes / 2));
-            header.CopyTo(buffer, 0);
-            return buffer;
+            if (buffer.Length == size)
+            {
+                _free.Add(buffer);
+            }
         }
     }
 

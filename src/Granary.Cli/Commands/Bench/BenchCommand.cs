@@ -11,6 +11,7 @@ internal static class BenchCommand
         command.Subcommands.Add(CodecBenchCommand.Create());
         command.Subcommands.Add(EncodeBenchCommand.Create());
         command.Subcommands.Add(NodeBenchCommand.Create());
+        command.Subcommands.Add(GridBenchCommand.Create());
         return command;
     }
 }

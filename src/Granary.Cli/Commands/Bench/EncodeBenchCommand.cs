@@ -74,7 +74,7 @@ internal static class EncodeBenchCommand
         long FileBytes, int K, int N, string CodecKernel, string Aes, string HashLanes, double Sha256MBps, double HashPasses,
         double BoundMBps, double BoundTwoPlusMBps, double OneCoreMBps, int Threads, double AllCoresMBps);
 
-    private static async Task<EncodeResult> MeasureAsync(string path, EncodingParameters parameters, CancellationToken cancellationToken)
+    internal static async Task<EncodeResult> MeasureAsync(string path, EncodingParameters parameters, CancellationToken cancellationToken)
     {
         var secret = new byte[32];
         var size = new FileInfo(path).Length;

@@ -1,0 +1,295 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Granary.Core.Chk;
+using Granary.Core.Formats;
+
+namespace Granary.Cli.Commands.Bench;
+
+/// <summary>
+/// <c>granary bench grid</c>: a local grid (<c>granary grid up</c>, each node its own process) taking
+/// a <c>granary put</c> of a random file and giving it back to a <c>granary get</c>, both run as a
+/// user would run them, beside <c>granary bench encode</c> of the same file in the same run.
+/// </summary>
+/// <remarks>
+/// The nodes first serve a small untimed put and get: a grid's nodes are long-lived servers, and a
+/// cold node spends its first upload compiling. The client processes start cold, as a user's do.
+/// Peak client memory is the put or get process's high-water resident set.
+/// </remarks>
+internal static class GridBenchCommand
+{
+    private const long WarmUpBytes = 32L << 20;
+
+    public static Command Create()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Storage nodes in the grid.", DefaultValueFactory = _ => 10 };
+        var size = new Option<string>("--size") { Description = "Size of the file to put and get.", DefaultValueFactory = _ => "1GiB", HelpName = "BYTES" };
+        var dir = new Option<DirectoryInfo?>("--dir")
+        {
+            Description = "Where the grid and the files go (default: the temporary directory). Everything is removed afterwards.",
+            HelpName = "DIR",
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var command = new Command("grid", "Put and get throughput of a whole local grid, beside bench encode of the same file.") { nodes, size, dir, json };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var count = context.Parse.GetValue(nodes);
+            if (count is < 1 or > 100)
+            {
+                throw new UsageException("--nodes must be between 1 and 100");
+            }
+
+            if (!ByteSize.TryParse(context.Parse.GetValue(size)!, out var bytes, out var error) || bytes <= ChkParameters.MaxLiteralSize)
+            {
+                throw new UsageException($"--size must be more than {ChkParameters.MaxLiteralSize} bytes{(error is null ? "" : $" ({error})")}");
+            }
+
+            var parent = context.Parse.GetValue(dir)?.FullName ?? Path.GetTempPath();
+            var root = Path.Combine(parent, $"granary-bench-grid-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(root);
+            try
+            {
+                var result = await MeasureAsync(root, count, bytes, context.Error, cancellationToken);
+                if (context.Parse.GetValue(json))
+                {
+                    await context.Output.WriteLineAsync(JsonSerializer.Serialize(result, BenchJson.Options));
+                    return GranaryCli.Success;
+                }
+
+                await context.Output.WriteLineAsync(Describe(result));
+                return GranaryCli.Success;
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        });
+        return command;
+    }
+
+    internal sealed record Transfer(double Seconds, double ThroughputMBps, long ClientPeakBytes, double ClientCpuSeconds, double NodesCpuSeconds);
+
+    internal sealed record GridResult(
+        long FileBytes, int Nodes, int K, int Happy, int N, string Directory, Transfer Put, Transfer Get, double PlainWriteMBps, double EncodeAllCoresMBps, double EncodeOneCoreMBps);
+
+    private static async Task<GridResult> MeasureAsync(string root, int nodes, long bytes, TextWriter log, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(root, "file");
+        var output = Path.Combine(root, "file.out");
+        await log.WriteLineAsync($"bench grid: writing {ByteSize.Format(bytes)} of random data to {file}");
+        await WriteRandomFileAsync(file, bytes, cancellationToken);
+
+        await log.WriteLineAsync($"bench grid: starting {nodes} storage nodes");
+        await using var grid = await LocalGrid.StartAsync(Path.Combine(root, "grid"), nodes, bytes, cancellationToken);
+        var client = new[] { "--client-dir", grid.ClientDir };
+
+        await log.WriteLineAsync("bench grid: warming up the nodes");
+        var warmUp = Path.Combine(root, "warm-up");
+        await WriteRandomFileAsync(warmUp, Math.Min(WarmUpBytes, bytes), cancellationToken);
+        var warmCap = (await RunAsync(["put", warmUp, .. client], grid, cancellationToken)).LastLine;
+        await RunAsync(["get", warmCap, "-o", output, .. client], grid, cancellationToken);
+
+        await log.WriteLineAsync("bench grid: writing the shares' bytes to plain files (the baseline)");
+        var config = Client.ClientDirectory.OpenOrCreate(grid.ClientDir).Config;
+        var baseline = Path.Combine(root, "baseline");
+        var plainSeconds = await PlainWriteSecondsAsync(baseline, bytes, config.Needed, config.Total, cancellationToken);
+
+        await log.WriteLineAsync("bench grid: put");
+        var put = await RunAsync(["put", file, .. client], grid, cancellationToken);
+        await log.WriteLineAsync("bench grid: get");
+        var get = await RunAsync(["get", put.LastLine, "-o", output, .. client], grid, cancellationToken);
+        if (!await SameContentAsync(file, output, cancellationToken))
+        {
+            throw new InvalidOperationException("the file that came back differs from the one put (this is a bug; please report it)");
+        }
+
+        File.Delete(output);
+        Directory.Delete(baseline, recursive: true);
+        await log.WriteLineAsync("bench grid: bench encode of the same file");
+        var parameters = new EncodingParameters(config.Needed, config.Total, config.MaxSegmentSize);
+        var encode = await EncodeBenchCommand.MeasureAsync(file, parameters, cancellationToken);
+
+        Transfer Rate(Measured run) => new(run.Seconds, bytes / run.Seconds / 1e6, run.PeakBytes, run.CpuSeconds, run.NodesCpuSeconds);
+        return new GridResult(
+            bytes, nodes, config.Needed, config.Happy, config.Total, root, Rate(put), Rate(get), bytes / plainSeconds / 1e6, encode.AllCoresMBps, encode.OneCoreMBps);
+    }
+
+    private static string Describe(GridResult r)
+    {
+        static string Row(string name, Transfer t) => string.Create(CultureInfo.InvariantCulture,
+            $"{name,-8}{t.ThroughputMBps,8:N0} MB/s {t.Seconds,8:0.00} s {ByteSize.Format(t.ClientPeakBytes),12} {t.ClientCpuSeconds,10:0.0} {t.NodesCpuSeconds,10:0.0}");
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"""
+            {ByteSize.Format(r.FileBytes)} random file, {r.Nodes} storage nodes (one process each), {r.K}-of-{r.N}, happy {r.Happy}, under {r.Directory}
+                     throughput     time   client peak  client CPU  nodes CPU
+            {Row("put", r.Put)}
+            {Row("get", r.Get)}
+            encode  {r.EncodeAllCoresMBps,8:N0} MB/s   bench encode of the same file: no network, all cores (one core {r.EncodeOneCoreMBps:N0} MB/s)
+            plain   {r.PlainWriteMBps,8:N0} MB/s   the shares' bytes ({r.N}/{r.K} of the file) written to plain files there and flushed
+            put / encode {r.Put.ThroughputMBps / r.EncodeAllCoresMBps:0.00}x, put / plain {r.Put.ThroughputMBps / r.PlainWriteMBps:0.00}x, get / put {r.Get.ThroughputMBps / r.Put.ThroughputMBps:0.00}x
+            """);
+    }
+
+    private static async Task WriteRandomFileAsync(string path, long bytes, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[Math.Min(bytes, 4 << 20)];
+        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0);
+        for (long written = 0; written < bytes; written += buffer.Length)
+        {
+            Random.Shared.NextBytes(buffer);
+            await stream.WriteAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, bytes - written)), cancellationToken);
+        }
+    }
+
+    // What storing the shares costs this machine without Granary: their bytes written to one plain
+    // file per share in the same directory, 1 MiB at a time, a writer per core, each file flushed
+    // at its end as a node flushes a finished share. Returns the seconds it took.
+    private static async Task<double> PlainWriteSecondsAsync(string dir, long fileBytes, int k, int n, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(dir);
+        var shareBytes = (fileBytes + k - 1) / k;
+        var chunk = new byte[1 << 20];
+        Random.Shared.NextBytes(chunk);
+        var clock = Stopwatch.StartNew();
+        await Parallel.ForAsync(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken }, async (share, ct) =>
+        {
+            using var handle = File.OpenHandle(Path.Combine(dir, share.ToString(CultureInfo.InvariantCulture)), FileMode.CreateNew, FileAccess.Write);
+            for (long offset = 0; offset < shareBytes; offset += chunk.Length)
+            {
+                await RandomAccess.WriteAsync(handle, chunk.AsMemory(0, (int)Math.Min(chunk.Length, shareBytes - offset)), offset, ct);
+            }
+
+            RandomAccess.FlushToDisk(handle);
+        });
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<bool> SameContentAsync(string a, string b, CancellationToken cancellationToken)
+    {
+        if (new FileInfo(a).Length != new FileInfo(b).Length)
+        {
+            return false;
+        }
+
+        await using var first = File.OpenRead(a);
+        await using var second = File.OpenRead(b);
+        var hashes = await Task.WhenAll(SHA256.HashDataAsync(first, cancellationToken).AsTask(), SHA256.HashDataAsync(second, cancellationToken).AsTask());
+        return hashes[0].AsSpan().SequenceEqual(hashes[1]);
+    }
+
+    private sealed record Measured(double Seconds, long PeakBytes, double CpuSeconds, double NodesCpuSeconds, string LastLine);
+
+    // Runs `granary ARGS` as a child, sampling its resident set and CPU time until it exits.
+    private static async Task<Measured> RunAsync(string[] args, LocalGrid grid, CancellationToken cancellationToken)
+    {
+        var info = GridCommand.SelfStartInfo(args);
+        info.RedirectStandardError = true;
+        var nodesBefore = grid.NodesCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        long peak = 0;
+        var cpu = TimeSpan.Zero;
+        while (!process.HasExited)
+        {
+            try
+            {
+                process.Refresh();
+                peak = Math.Max(peak, process.PeakWorkingSet64);
+                cpu = process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited between the check and the read.
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        await process.WaitForExitAsync(cancellationToken);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var nodesCpu = grid.NodesCpuSeconds() - nodesBefore;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"granary {string.Join(' ', args.Take(1))} failed with exit code {process.ExitCode}: {(await stderr).Trim()}");
+        }
+
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return new Measured(seconds, peak, cpu.TotalSeconds, nodesCpu, lines.LastOrDefault() ?? "");
+    }
+
+    /// <summary>A <c>granary grid up</c> child process and the grid it runs.</summary>
+    private sealed class LocalGrid : IAsyncDisposable
+    {
+        private readonly Process _supervisor;
+        private readonly int[] _nodePids;
+
+        private LocalGrid(Process supervisor, string clientDir, int[] nodePids)
+        {
+            _supervisor = supervisor;
+            ClientDir = clientDir;
+            _nodePids = nodePids;
+        }
+
+        public string ClientDir { get; }
+
+        public static async Task<LocalGrid> StartAsync(string dir, int nodes, long fileBytes, CancellationToken cancellationToken)
+        {
+            // Room for this file's shares (n/k = 10/3 of it) spread unevenly, and the warm-up's.
+            var capacity = Math.Max(10L << 30, (fileBytes * 4 / nodes) + (1L << 30));
+            var info = GridCommand.SelfStartInfo(["grid", "up", "--nodes", nodes.ToString(CultureInfo.InvariantCulture), "--dir", dir, "--capacity", capacity.ToString(CultureInfo.InvariantCulture)]);
+            info.RedirectStandardError = true;
+            var process = Process.Start(info)!;
+            _ = process.StandardError.ReadToEndAsync(CancellationToken.None);
+            const string marker = "client dir: ";
+            while (await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromMinutes(2), cancellationToken) is { } line)
+            {
+                if (line.StartsWith(marker, StringComparison.Ordinal))
+                {
+                    _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+                    var state = JsonSerializer.Deserialize<GridCommand.GridState>(await File.ReadAllTextAsync(Path.Combine(dir, GridCommand.StateFile), cancellationToken))!;
+                    return new LocalGrid(process, line[marker.Length..], [.. state.Nodes.Select(n => n.Pid)]);
+                }
+            }
+
+            await process.WaitForExitAsync(cancellationToken);
+            throw new InvalidOperationException($"the grid did not start (granary grid up exited with code {process.ExitCode})");
+        }
+
+        public double NodesCpuSeconds() => _nodePids.Sum(pid =>
+        {
+            try
+            {
+                using var node = Process.GetProcessById(pid);
+                return node.TotalProcessorTime.TotalSeconds;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                return 0;
+            }
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_supervisor.HasExited)
+            {
+                Signals.Terminate(_supervisor.Id);
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                try
+                {
+                    await _supervisor.WaitForExitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    _supervisor.Kill(entireProcessTree: true);
+                }
+            }
+
+            _supervisor.Dispose();
+        }
+    }
+}

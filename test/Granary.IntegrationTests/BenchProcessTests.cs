@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Granary.Testing;
+
+namespace Granary.IntegrationTests;
+
+public sealed class BenchProcessTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("granary-bench-process");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Bench_grid_puts_and_gets_through_a_real_grid_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "grid", "--nodes", "4", "--size", "3MiB", "--dir", _dir.Path, "--json"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(3L << 20, root.GetProperty("fileBytes").GetInt64());
+        Assert.Equal(4, root.GetProperty("nodes").GetInt32());
+        foreach (var name in new[] { "put", "get" })
+        {
+            var transfer = root.GetProperty(name);
+            Assert.True(transfer.GetProperty("throughputMBps").GetDouble() > 0, name);
+            Assert.InRange(transfer.GetProperty("clientPeakBytes").GetInt64(), 10L << 20, 1L << 30);
+            Assert.True(transfer.GetProperty("clientCpuSeconds").GetDouble() > 0, name);
+        }
+
+        Assert.True(root.GetProperty("encodeAllCoresMBps").GetDouble() > 0);
+        Assert.True(root.GetProperty("plainWriteMBps").GetDouble() > 0);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Theory]
+    [InlineData("--size", "10")]
+    [InlineData("--nodes", "0")]
+    [InlineData("--size", "lots")]
+    public async Task Bench_grid_refuses_a_bad_argument_with_exit_code_2(string option, string value)
+    {
+        var result = await GranaryProcess.RunAsync(["bench", "grid", option, value, "--dir", _dir.Path]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+}
