@@ -21,6 +21,7 @@ public static class GranaryCli
         root.Subcommands.Add(CapCommand.Create());
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(HubCommand.Create());
         root.Subcommands.Add(PutCommand.Create());
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());

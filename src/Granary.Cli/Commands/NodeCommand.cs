@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using Granary.Core.Formats;
 using Granary.Storage;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Granary.Cli.Commands;
 
@@ -74,24 +73,7 @@ internal static class NodeCommand
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var node = Open(context.Parse.GetValue(dir)!);
-            var logFile = Environment.GetEnvironmentVariable("GRANARY_LOG_FILE");
-            var app = StorageNodeHost.Build(node, new StorageHostOptions
-            {
-                Logging = logging =>
-                {
-                    if (logFile is { Length: > 0 })
-                    {
-                        logging.AddProvider(new FileLoggerProvider(logFile));
-                    }
-                    else
-                    {
-                        logging.AddSimpleConsole(console => console.SingleLine = true)
-                            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
-                    }
-
-                    logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning);
-                },
-            });
+            var app = StorageNodeHost.Build(node, new StorageHostOptions { Logging = DaemonLogging.Configure });
             await using (app)
             {
                 try

@@ -62,11 +62,21 @@ public static class BitcoinMessage
     /// The public key a signature recovers to, in the encoding its header names; null when it
     /// recovers to none. Throws <see cref="FormatException"/> when the signature is malformed.
     /// </summary>
-    public static PublicKey? RecoverPublicKey(string signature, string message)
+    public static PublicKey? RecoverPublicKey(string signature, string message) => RecoverPublicKey(Decode(signature), message);
+
+    /// <summary>
+    /// The public key a 65-byte signature recovers to, in the encoding its header names; null when
+    /// the header is outside 27..34 or the signature recovers to no key.
+    /// </summary>
+    public static PublicKey? RecoverPublicKey(ReadOnlySpan<byte> signature, string message)
     {
-        var bytes = Decode(signature);
-        var header = bytes[0] - 27;
-        var recovered = Secp256k1.Recover(bytes.AsSpan(1), header & 3, Hash(message), compressed: header >= 4);
+        if (signature.Length != SignatureSize || signature[0] is < 27 or > 34)
+        {
+            return null;
+        }
+
+        var header = signature[0] - 27;
+        var recovered = Secp256k1.Recover(signature[1..], header & 3, Hash(message), compressed: header >= 4);
         return recovered is null ? null : PublicKey.FromTrusted(recovered);
     }
 

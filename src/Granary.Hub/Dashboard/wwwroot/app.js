@@ -1,0 +1,89 @@
+"use strict";
+
+// Refreshes the page from /ui/status.json every few seconds; keeps the last good view on errors.
+const refreshMs = 5000;
+
+function bytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
+}
+
+function ago(seconds) {
+  if (seconds < 60) return seconds + " s ago";
+  if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+  return Math.floor(seconds / 3600) + " h ago";
+}
+
+function cell(text, className, code) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  if (code) {
+    const c = document.createElement("code");
+    c.textContent = text;
+    td.appendChild(c);
+  } else {
+    td.textContent = text;
+  }
+  return td;
+}
+
+function fill(tableId, rows, columns, emptyText) {
+  const body = document.querySelector("#" + tableId + " tbody");
+  body.replaceChildren();
+  if (rows.length === 0) {
+    const tr = document.createElement("tr");
+    tr.className = "empty";
+    const td = cell(emptyText);
+    td.colSpan = columns;
+    tr.appendChild(td);
+    body.appendChild(tr);
+    return;
+  }
+  for (const cells of rows) {
+    const tr = document.createElement("tr");
+    cells.forEach(c => tr.appendChild(c));
+    body.appendChild(tr);
+  }
+}
+
+function render(s) {
+  document.getElementById("hub-address").textContent = s.hub.address;
+  document.getElementById("hub-database").textContent = s.hub.database;
+  document.getElementById("hub-version").textContent = s.hub.version;
+  document.getElementById("farmers-online").textContent = s.totals.farmersOnline;
+  document.getElementById("farmers-registered").textContent = s.totals.farmersRegistered;
+  document.getElementById("total-tb").textContent = s.totals.totalTB;
+  document.getElementById("storage-servers").textContent = s.totals.storageServers;
+  document.getElementById("free-space").textContent = bytes(s.totals.availableBytes);
+  document.getElementById("capacity").textContent = bytes(s.totals.capacityBytes);
+  const hidden = s.totals.farmersOnline - s.farmers.length;
+  document.getElementById("farmers-note").textContent =
+    "Seen within the last " + Math.round(s.hub.onlineWindowSeconds / 60) + " min, tallest first" +
+    (hidden > 0 ? "; " + hidden + " more not shown." : ".");
+  fill("farmers", s.farmers.map(f => [
+    cell(f.btcAddr, "", true), cell(f.payoutAddr, "", true), cell(String(f.height), "number"), cell(ago(f.lastSeenSeconds), "number"),
+  ]), 4, "No farmer is online.");
+  fill("servers", s.servers.map(v => [
+    cell(v.nodeId.slice(0, 12), "", true), cell(v.endpoint), cell(bytes(v.availableBytes), "number"),
+    cell(bytes(v.capacityBytes), "number"), cell(v.version), cell(ago(v.announcedSecondsAgo), "number"),
+  ]), 6, "No storage server has announced itself.");
+}
+
+async function refresh() {
+  const status = document.getElementById("status");
+  try {
+    const response = await fetch("status.json", { cache: "no-store" });
+    if (!response.ok) throw new Error("the hub answered " + response.status);
+    render(await response.json());
+    status.textContent = "updated " + new Date().toLocaleTimeString();
+    status.classList.remove("error");
+  } catch (e) {
+    status.textContent = "cannot reach the hub (" + e.message + "); retrying";
+    status.classList.add("error");
+  }
+}
+
+refresh();
+setInterval(refresh, refreshMs);
