@@ -21,6 +21,15 @@ if ! dotnet build Granary.slnx -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# The hub's tests run against a real PostgreSQL too; start one on loopback unless one is given.
+if [[ -z "${GRANARY_TEST_POSTGRES:-}" ]]; then
+  if url=$(./scripts/start-postgres.sh); then
+    export GRANARY_TEST_POSTGRES="$url"
+  else
+    echo "test.sh: no PostgreSQL server could be started; the PostgreSQL tests will fail" >&2
+  fi
+fi
+
 dotnet test Granary.slnx -c Release --no-build -nologo \
   --logger "trx" --logger "console;verbosity=minimal" --results-directory "$results" \
   "${filter[@]}" "$@"

@@ -29,8 +29,11 @@ public sealed class ClientConfig
     /// <summary>Storage URLs of the grid's nodes (granary-storage://…).</summary>
     public List<string> Servers { get; set; } = [];
 
-    /// <summary>Hubs that introduce storage nodes (used once the hub exists).</summary>
+    /// <summary>Hubs whose introducers list more storage nodes (http URLs).</summary>
     public List<string> Hubs { get; set; } = [];
+
+    /// <summary>Use the encoding (needed, happy, total) the first reachable hub advises instead of the values above.</summary>
+    public bool UseHubEncoding { get; set; } = true;
 
     /// <summary>A node that has not answered a request in this long is treated as failed for it.</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
@@ -56,9 +59,26 @@ public sealed class ClientConfig
             throw new InvalidOperationException($"client.json: happy ({Happy}) must be between needed ({Needed}) and total ({Total}).");
         }
 
+        foreach (var hub in Hubs)
+        {
+            if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new InvalidOperationException($"client.json: hub '{hub}' is not an http(s) URL.");
+            }
+        }
+
         if (MaxSegmentSize < 1 || RequestTimeoutSeconds < 1)
         {
             throw new InvalidOperationException("client.json: maxSegmentSize and requestTimeoutSeconds must be positive.");
+        }
+    }
+
+    /// <summary>Takes a hub's advice on encoding, when this client follows it and it makes sense.</summary>
+    public void Adopt(Core.Protocol.EncodingAdvice? advice)
+    {
+        if (UseHubEncoding && advice is { } a && a.Needed >= 1 && a.Needed <= a.Happy && a.Happy <= a.Total && a.Total <= 256)
+        {
+            (Needed, Happy, Total) = (a.Needed, a.Happy, a.Total);
         }
     }
 }

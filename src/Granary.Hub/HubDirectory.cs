@@ -52,6 +52,10 @@ public sealed class HubDirectory
         return Open(full);
     }
 
+    /// <summary>Rewrites hub.json (for settings changed after creation).</summary>
+    public void SaveOptions() =>
+        File.WriteAllText(System.IO.Path.Combine(Path, ConfigFile), System.Text.Json.JsonSerializer.Serialize(Options, HubJson.Config) + "\n");
+
     /// <summary>Opens a hub directory, validating its settings with messages that say what to fix.</summary>
     public static HubDirectory Open(string path, Action<HubOptions>? overrides = null)
     {

@@ -43,4 +43,13 @@ internal static partial class StorageLog
 
     [LoggerMessage(1402, LogLevel.Error, "Disk error serving {Method} {Path}")]
     public static partial void DiskError(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(1401, LogLevel.Information, "Registered with hub {Hub} as farmer {Address} (height {Height}); announced {Url}")]
+    public static partial void HubJoined(ILogger logger, string hub, string address, int height, string url);
+
+    [LoggerMessage(1402, LogLevel.Warning, "Hub {Hub}: {Problem}; trying again in {Seconds} s")]
+    public static partial void HubTrouble(ILogger logger, string hub, string problem, int seconds);
+
+    [LoggerMessage(1403, LogLevel.Information, "Hub {Hub} answers again")]
+    public static partial void HubBack(ILogger logger, string hub);
 }

@@ -75,8 +75,17 @@ public static class StorageNodeHost
         builder.Services.AddSingleton<LeaseCollector>();
         builder.Services.AddHostedService(services => services.GetRequiredService<LeaseCollector>());
         builder.Services.AddHostedService<IdleUploadSweeper>();
+        WebApplication? built = null;
+        builder.Services.AddHostedService(services => new Hubs.HubAgent(
+            directory,
+            space,
+            host.Time,
+            services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            () => ListeningUrl(built!, directory),
+            services.GetRequiredService<ILogger<Hubs.HubAgent>>()));
 
         var app = builder.Build();
+        built = app;
         layout.Initialize();
         var (shares, bytes) = app.Services.GetRequiredService<ImmutableStore>().Open();
         var (slots, slotBytes) = app.Services.GetRequiredService<MutableStore>().Open();

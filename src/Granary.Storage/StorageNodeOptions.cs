@@ -38,8 +38,14 @@ public sealed class StorageNodeOptions
 
     public GarbageCollectionOptions GarbageCollection { get; set; } = new();
 
-    /// <summary>Hubs to register with (used once the hub exists).</summary>
+    /// <summary>Hubs to register with as a farmer and announce this node's storage URL to.</summary>
     public List<string> Hubs { get; set; } = [];
+
+    /// <summary>The bitcoin address hubs should credit; empty for the node's own address.</summary>
+    public string? PayoutAddress { get; set; }
+
+    /// <summary>How often the node pings its hubs (dataserv's MAX_PING is 60 s, its online window 5 minutes).</summary>
+    public int HubPingSeconds { get; set; } = 60;
 
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan LeaseDuration => TimeSpan.FromDays(LeaseDurationDays);
@@ -62,6 +68,15 @@ public sealed class StorageNodeOptions
         Require(UploadIdleTimeoutMinutes >= 1, "uploadIdleTimeoutMinutes must be at least 1");
         Require(GarbageCollection.IntervalSeconds >= 1, "garbageCollection.intervalSeconds must be at least 1");
         Require(GarbageCollection.BucketsPerSecond >= 1, "garbageCollection.bucketsPerSecond must be at least 1");
+        Require(HubPingSeconds is >= 1 and <= 3600, "hubPingSeconds must be between 1 and 3600");
+        foreach (var hub in Hubs)
+        {
+            Require(Uri.TryCreate(hub, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https", $"hub '{hub}' is not an http(s) URL");
+        }
+
+        Require(
+            string.IsNullOrEmpty(PayoutAddress) || Core.Identity.BitcoinAddress.TryParse(PayoutAddress, out _, out _),
+            $"payoutAddress '{PayoutAddress}' is not a bitcoin address");
     }
 
     private static void Require(bool condition, string problem)

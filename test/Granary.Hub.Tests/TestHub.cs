@@ -1,6 +1,5 @@
 using Granary.Core.Identity;
 using Granary.Core.Protocol;
-using Granary.Testing;
 using Microsoft.AspNetCore.Builder;
 
 namespace Granary.Hub.Tests;

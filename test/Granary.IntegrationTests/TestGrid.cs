@@ -5,7 +5,7 @@ using Granary.Testing;
 
 namespace Granary.IntegrationTests;
 
-/// <summary>A real `granary grid up` (a supervisor and N node processes) in a temporary directory.</summary>
+/// <summary>A real `granary grid up` (a supervisor, a hub and N node processes) in a temporary directory.</summary>
 internal sealed class TestGrid : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
@@ -46,6 +46,7 @@ internal sealed class TestGrid : IAsyncDisposable
             if (happy is int h)
             {
                 config["happy"] = h;
+                config["useHubEncoding"] = false;
             }
 
             await System.IO.File.WriteAllTextAsync(configPath, config.ToJsonString());

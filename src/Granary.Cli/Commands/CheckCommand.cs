@@ -43,7 +43,7 @@ internal static class CheckCommand
                 throw new UsageException("repair re-encodes the file and needs its read cap (URI:CHK:…), not a verify cap");
             }
 
-            var (client, grid) = ClientOptions.Open(context, clientDir);
+            var (client, grid) = await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
             var checker = new FileChecker(grid, client);
             CheckReport report;
             RepairResult? repaired = null;

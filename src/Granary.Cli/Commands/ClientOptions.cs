@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Granary.Client;
+using Granary.Client.Hubs;
 using Granary.Client.Storage;
 
 namespace Granary.Cli.Commands;
@@ -18,7 +19,12 @@ internal static class ClientOptions
         HelpName = "DIR",
     };
 
-    public static (ClientDirectory Client, StorageGrid Grid) Open(CommandContext context, Option<DirectoryInfo> option)
+    /// <summary>
+    /// Opens the client dir and finds its grid: the static servers plus those its hubs introduce
+    /// (whose encoding advice it takes, unless told not to). Hub trouble is a warning on standard
+    /// error; no server at all is an error that says where to look.
+    /// </summary>
+    public static async Task<(ClientDirectory Client, StorageGrid Grid)> OpenAsync(CommandContext context, Option<DirectoryInfo> option, CancellationToken cancellationToken)
     {
         var path = context.Parse.GetValue(option)?.FullName ?? ClientDirectory.DefaultPath();
         ClientDirectory client;
@@ -31,13 +37,26 @@ internal static class ClientOptions
             throw new UsageException(e.Message);
         }
 
-        if (client.Config.Servers.Count == 0)
+        var config = Path.Combine(client.Path, ClientDirectory.ConfigFile);
+        if (client.Config.Servers.Count == 0 && client.Config.Hubs.Count == 0)
         {
             throw new UsageException(
-                $"no storage servers are configured in {Path.Combine(client.Path, ClientDirectory.ConfigFile)}: list their storage URLs under \"servers\", or use the client directory 'granary grid up' writes");
+                $"no storage servers or hubs are configured in {config}: list hub URLs under \"hubs\" or storage URLs under \"servers\", or use the client directory 'granary grid up' writes");
         }
 
-        return (client, new StorageGrid(client.ServerUrls, Http.Value, client.Config.RequestTimeout));
+        var discovery = await GridDiscovery.DiscoverAsync(client.Config, Http.Value, cancellationToken);
+        foreach (var warning in discovery.Warnings)
+        {
+            await context.Error.WriteLineAsync($"warning: {warning}");
+        }
+
+        if (discovery.Servers.Count == 0)
+        {
+            throw new IOException($"no storage servers found: the hubs in {config} introduced none{(discovery.Warnings.Count > 0 ? " (see the warnings above)" : "")}");
+        }
+
+        client.Config.Adopt(discovery.Advice);
+        return (client, new StorageGrid(discovery.Servers, Http.Value, client.Config.RequestTimeout));
     }
 
     /// <summary>Reports transfer progress on the status line.</summary>

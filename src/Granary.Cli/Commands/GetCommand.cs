@@ -33,7 +33,7 @@ internal static class GetCommand
             }
 
             var (from, to) = ParseRange(context.Parse.GetValue(range));
-            var grid = cap is LiteralCap ? ClientOptions.NoServers : ClientOptions.Open(context, clientDir).Grid;
+            var grid = cap is LiteralCap ? ClientOptions.NoServers : (await ClientOptions.OpenAsync(context, clientDir, cancellationToken)).Grid;
             var target = context.Parse.GetValue(output);
             var partial = target is null ? null : target.FullName + ".partial";
             try

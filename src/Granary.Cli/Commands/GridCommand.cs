@@ -1,16 +1,18 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Granary.Client;
 using Granary.Client.Storage;
 using Granary.Core.Protocol;
+using Granary.Hub;
 using Granary.Storage;
 
 namespace Granary.Cli.Commands;
 
 /// <summary>
-/// <c>granary grid up|status|down</c>: a whole grid on this machine — N storage nodes, each its own
-/// OS process — with a client directory at <c>DIR/client</c> that points at them.
+/// <c>granary grid up|status|down</c>: a whole grid on this machine — a hub and N storage nodes, each
+/// its own OS process — with a client directory at <c>DIR/client</c> that finds the nodes through the hub.
 /// </summary>
 internal static class GridCommand
 {
@@ -36,9 +38,9 @@ internal static class GridCommand
     {
         var nodes = new Option<int>("--nodes") { Description = "How many storage nodes.", DefaultValueFactory = _ => 10 };
         var dir = DirOption();
-        var basePort = new Option<int?>("--base-port") { Description = "Node i listens on BASE+i (default: free ports chosen when the node is first created)." };
+        var basePort = new Option<int?>("--base-port") { Description = "The hub listens on BASE and node i on BASE+i (default: free ports chosen when each is first created)." };
         var capacity = new Option<string>("--capacity") { Description = "Capacity of each new node.", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
-        var command = new Command("up", "Create (the first time) and start the grid's nodes; stays in the foreground until Ctrl-C or SIGTERM, then stops them all.")
+        var command = new Command("up", "Create (the first time) and start a hub and the grid's nodes; stays in the foreground until Ctrl-C or SIGTERM, then stops them all.")
         {
             nodes, dir, basePort, capacity,
         };
@@ -61,46 +63,65 @@ internal static class GridCommand
                 throw new UsageException($"a grid is already running from {root} (supervisor pid {running.Supervisor}); stop it with 'granary grid down --dir {root}'");
             }
 
-            var directories = Enumerable.Range(1, count).Select(i => Path.Combine(root, "nodes", $"node-{i:00}")).ToList();
-            for (var i = 0; i < count; i++)
+            var fixedPorts = context.Parse.GetValue(basePort);
+            var hubDir = Path.Combine(root, "hub");
+            if (!File.Exists(Path.Combine(hubDir, HubDirectory.ConfigFile)))
             {
-                if (!File.Exists(Path.Combine(directories[i], NodeDirectory.ConfigFile)))
-                {
-                    var port = context.Parse.GetValue(basePort) is int first ? first + i : NodeCommand.FreePort();
-                    NodeDirectory.Create(directories[i], new StorageNodeOptions { Port = port, Capacity = bytes, Reserved = 256L << 20 });
-                }
+                // Fewer nodes than the usual happiness: advise what this grid can reach.
+                var encoding = new EncodingOptions();
+                encoding.Happy = Math.Min(encoding.Happy, Math.Max(encoding.Needed, count));
+                HubDirectory.Create(hubDir, new HubOptions { Port = fixedPorts ?? NodeCommand.FreePort(), Encoding = encoding });
             }
 
-            var processes = new List<(string Name, string Dir, Process Process, StorageUrl Url)>();
+            var directories = Enumerable.Range(1, count).Select(i => Path.Combine(root, "nodes", $"node-{i:00}")).ToList();
+            var processes = new List<(string Name, string Dir, Process Process, string Url)>();
             try
             {
-                foreach (var nodeDir in directories)
+                var (hubProcess, hubUrl) = await StartHubAsync(hubDir, movable: fixedPorts is null, cancellationToken);
+                processes.Add(("hub", hubDir, hubProcess, hubUrl.ToString()));
+                for (var i = 0; i < count; i++)
                 {
-                    var (process, url) = await StartNodeAsync(nodeDir, movable: context.Parse.GetValue(basePort) is null, cancellationToken);
-                    processes.Add((Path.GetFileName(nodeDir), nodeDir, process, url));
+                    PrepareNode(directories[i], hubUrl, fixedPorts is int first ? first + i + 1 : null, bytes);
+                }
+
+                var started = await Task.WhenAll(directories.Select(nodeDir => StartNodeAsync(nodeDir, movable: fixedPorts is null, cancellationToken)));
+                processes.AddRange(directories.Zip(started, (nodeDir, node) => (Path.GetFileName(nodeDir), nodeDir, node.Process, node.Url.ToString())));
+
+                var announced = await WaitForAnnouncementsAsync(hubUrl, count, cancellationToken);
+                if (announced < count)
+                {
+                    await context.Error.WriteLineAsync($"grid: only {announced} of {count} nodes announced themselves to the hub so far (see the nodes' node.log)");
                 }
 
                 var clientDir = Path.Combine(root, "client");
                 var client = ClientDirectory.OpenOrCreate(clientDir);
-                client.Config.Servers = [.. processes.Select(p => p.Url.ToString())];
-                client.Config.Happy = Math.Min(client.Config.Happy, Math.Max(client.Config.Needed, count));
+                client.Config.Hubs = [hubUrl.ToString()];
+                client.Config.Servers = [];
                 client.Save();
-                WriteState(root, new GridState(Environment.ProcessId, [.. processes.Select(p => new GridNode(p.Name, p.Dir, p.Process.Id, p.Url.ToString()))]));
+                WriteState(root, new GridState(
+                    Environment.ProcessId,
+                    [.. processes.Skip(1).Select(p => new GridNode(p.Name, p.Dir, p.Process.Id, p.Url))],
+                    new GridNode("hub", hubDir, hubProcess.Id, hubUrl.ToString())));
 
-                await context.Output.WriteLineAsync($"grid up: {count} storage nodes from {root}");
+                await context.Output.WriteLineAsync($"grid up: a hub and {count} storage nodes from {root}");
                 foreach (var (name, _, process, url) in processes)
                 {
-                    await context.Output.WriteLineAsync($"  {name}  pid {process.Id,-7}  {url.BaseAddress}");
+                    await context.Output.WriteLineAsync($"  {name,-7}  pid {process.Id,-7}  {StorageUrlOrHub(url)}");
                 }
 
+                await context.Output.WriteLineAsync($"dashboard: {new Uri(hubUrl, "ui/")}");
                 await context.Output.WriteLineAsync($"client dir: {clientDir}");
                 await context.Output.WriteLineAsync($"try:  granary put FILE --client-dir {clientDir}");
                 await context.Output.WriteLineAsync("stop: Ctrl-C here, or 'granary grid down --dir " + root + "'");
                 await context.Output.FlushAsync(cancellationToken);
 
-                var exits = processes.Select(p => p.Process.WaitForExitAsync(cancellationToken).ContinueWith(
-                    _ => context.Error.WriteLineAsync($"grid: {p.Name} exited{(p.Process.HasExited ? $" with code {p.Process.ExitCode}" : "")}"),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default)).ToList();
+                foreach (var (name, _, process, _) in processes)
+                {
+                    _ = process.WaitForExitAsync(cancellationToken).ContinueWith(
+                        _ => context.Error.WriteLineAsync($"grid: {name} exited{(process.HasExited ? $" with code {process.ExitCode}" : "")}"),
+                        CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                }
+
                 try
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -113,11 +134,13 @@ internal static class GridCommand
             }
             finally
             {
-                await StopAllAsync(processes.Select(p => p.Process));
+                // Nodes first, so none is left pinging a hub that is gone.
+                await StopAllAsync(processes.Skip(1).Select(p => p.Process));
+                await StopAllAsync(processes.Take(1).Select(p => p.Process));
                 File.Delete(Path.Combine(root, StateFile));
                 if (processes.Count > 0)
                 {
-                    await context.Error.WriteLineAsync($"grid down: stopped {processes.Count} nodes");
+                    await context.Error.WriteLineAsync($"grid down: stopped the hub and {processes.Count - 1} nodes");
                 }
             }
         });
@@ -134,6 +157,7 @@ internal static class GridCommand
             var root = context.Parse.GetValue(dir)!.FullName;
             var state = ReadState(root) ?? throw new UsageException($"no grid is running from {root} (no {StateFile})");
             using var http = StorageClient.CreateHttpClient();
+            var hub = state.Hub is { } h ? new { h.Name, h.Pid, alive = IsAlive(h.Pid), url = h.Url, h.Dir, health = await HubHealthAsync(http, h.Url, cancellationToken) } : null;
             var rows = await Task.WhenAll(state.Nodes.Select(async node =>
             {
                 var url = StorageUrl.Parse(node.Url);
@@ -156,19 +180,25 @@ internal static class GridCommand
 
             if (context.Parse.GetValue(json))
             {
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), nodes = rows },
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), hub, nodes = rows },
                     new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             else
             {
                 await context.Output.WriteLineAsync($"grid {root}, supervisor pid {state.Supervisor} ({(IsAlive(state.Supervisor) ? "running" : "gone")})");
+                if (hub is not null)
+                {
+                    await context.Output.WriteLineAsync($"  {hub.Name,-7}  pid {hub.Pid,-7}  {hub.url,-26}  {hub.health}  {hub.Dir}");
+                }
+
                 foreach (var row in rows)
                 {
-                    await context.Output.WriteLineAsync($"  {row.Name}  pid {row.Pid,-7}  {row.url,-26}  {row.health}  {row.Dir}");
+                    await context.Output.WriteLineAsync($"  {row.Name,-7}  pid {row.Pid,-7}  {row.url,-26}  {row.health}  {row.Dir}");
                 }
             }
 
-            return rows.All(r => r.health.StartsWith("up", StringComparison.Ordinal)) ? GranaryCli.Success : GranaryCli.Failure;
+            var healthy = rows.All(r => r.health.StartsWith("up", StringComparison.Ordinal)) && (hub is null || hub.health.StartsWith("up", StringComparison.Ordinal));
+            return healthy ? GranaryCli.Success : GranaryCli.Failure;
         });
         return command;
     }
@@ -192,6 +222,11 @@ internal static class GridCommand
 
             // A supervisor that is gone (or did not finish) leaves its nodes to us.
             await StopAllAsync(state.Nodes.Where(n => IsAlive(n.Pid)).Select(n => Process.GetProcessById(n.Pid)));
+            if (state.Hub is { } hub && IsAlive(hub.Pid))
+            {
+                await StopAllAsync([Process.GetProcessById(hub.Pid)]);
+            }
+
             File.Delete(Path.Combine(root, StateFile));
             await context.Output.WriteLineAsync($"grid down: {root}");
             return GranaryCli.Success;
@@ -199,30 +234,111 @@ internal static class GridCommand
         return command;
     }
 
+    // Creates the node the first time; points it at this run's hub (whose port may have moved).
+    private static void PrepareNode(string nodeDir, Uri hub, int? port, long capacity)
+    {
+        if (!File.Exists(Path.Combine(nodeDir, NodeDirectory.ConfigFile)))
+        {
+            NodeDirectory.Create(nodeDir, new StorageNodeOptions { Port = port ?? NodeCommand.FreePort(), Capacity = capacity, Reserved = 256L << 20, Hubs = [hub.ToString()] });
+            return;
+        }
+
+        var node = NodeDirectory.Open(nodeDir);
+        if (node.Options.Hubs is not [var only] || only != hub.ToString())
+        {
+            node.Options.Hubs = [hub.ToString()];
+            node.SaveOptions();
+        }
+    }
+
     // Starts a node and reads its storage URL. A node whose port another program took meanwhile is
     // moved to a new free port (unless the user fixed the ports with --base-port).
     private static async Task<(Process Process, StorageUrl Url)> StartNodeAsync(string nodeDir, bool movable, CancellationToken cancellationToken)
     {
+        var (process, line) = await StartDaemonAsync(["node", "run", nodeDir], nodeDir, "node.log", text => StorageUrl.TryParse(text, out _, out _), movable, () =>
+        {
+            var node = NodeDirectory.Open(nodeDir);
+            node.Options.Port = NodeCommand.FreePort();
+            node.SaveOptions();
+        }, cancellationToken);
+        return (process, StorageUrl.Parse(line));
+    }
+
+    private static async Task<(Process Process, Uri Url)> StartHubAsync(string hubDir, bool movable, CancellationToken cancellationToken)
+    {
+        var (process, line) = await StartDaemonAsync(["hub", "run", hubDir], hubDir, "hub.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), movable, () =>
+        {
+            var hub = HubDirectory.Open(hubDir);
+            hub.Options.Port = NodeCommand.FreePort();
+            hub.SaveOptions();
+        }, cancellationToken);
+        return (process, new Uri(line));
+    }
+
+    // Starts `granary ARGS` logging to DIR/LOG and returns it with the first line it prints, which
+    // must satisfy `valid`; a daemon that exits first (its port taken) is moved and tried again.
+    private static async Task<(Process Process, string Line)> StartDaemonAsync(
+        string[] args, string dir, string log, Func<string, bool> valid, bool movable, Action move, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
-            var process = Process.Start(SelfStartInfo(["node", "run", nodeDir], Path.Combine(nodeDir, "node.log")))!;
+            var process = Process.Start(SelfStartInfo(args, Path.Combine(dir, log)))!;
             var line = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
-            if (line is not null && StorageUrl.TryParse(line, out var url, out _))
+            if (line is not null && valid(line))
             {
-                return (process, url!);
+                return (process, line);
             }
 
             await process.WaitForExitAsync(cancellationToken);
             if (!movable || attempt == 2)
             {
-                throw new IOException($"{Path.GetFileName(nodeDir)} did not start (see {Path.Combine(nodeDir, "node.log")})");
+                throw new IOException($"{Path.GetFileName(dir)} did not start (see {Path.Combine(dir, log)})");
             }
 
-            var node = NodeDirectory.Open(nodeDir);
-            node.Options.Port = NodeCommand.FreePort();
-            node.SaveOptions();
+            move();
         }
     }
+
+    // Polls the hub until it lists every node (they announce as soon as they listen), for at most 30 s.
+    private static async Task<int> WaitForAnnouncementsAsync(Uri hub, int expected, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var seen = 0;
+        for (var clock = Stopwatch.StartNew(); clock.Elapsed < TimeSpan.FromSeconds(30); await Task.Delay(200, cancellationToken))
+        {
+            try
+            {
+                var list = await http.GetFromJsonAsync<ServerList>(new Uri(hub, IntroducerProtocol.ServersPath), IntroducerProtocol.Json, cancellationToken);
+                seen = list?.Servers.Count ?? 0;
+                if (seen >= expected)
+                {
+                    break;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        return seen;
+    }
+
+    private static async Task<string> HubHealthAsync(HttpClient http, string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(3));
+            var list = await http.GetFromJsonAsync<ServerList>(new Uri(new Uri(url), IntroducerProtocol.ServersPath), IntroducerProtocol.Json, deadline.Token);
+            return $"up, introducing {list?.Servers.Count ?? 0} nodes";
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException)
+        {
+            return "not answering";
+        }
+    }
+
+    private static string StorageUrlOrHub(string url) => StorageUrl.TryParse(url, out var storage, out _) ? storage!.BaseAddress.ToString() : url;
 
     /// <summary>A start of this very executable, whether run as an apphost or through dotnet.</summary>
     internal static ProcessStartInfo SelfStartInfo(IEnumerable<string> args, string? errorLog = null)
@@ -300,5 +416,5 @@ internal static class GridCommand
 
     internal sealed record GridNode(string Name, string Dir, int Pid, string Url);
 
-    internal sealed record GridState(int Supervisor, List<GridNode> Nodes);
+    internal sealed record GridState(int Supervisor, List<GridNode> Nodes, GridNode? Hub = null);
 }

@@ -28,8 +28,9 @@ internal static class NodeCommand
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var capacity = new Option<string>("--capacity") { Description = "The most this node stores (e.g. 500GiB).", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
         var reserved = new Option<string>("--reserved") { Description = "Free disk space the node always leaves alone.", DefaultValueFactory = _ => "1GiB", HelpName = "SIZE" };
-        var hubs = new Option<string[]>("--hub") { Description = "A hub to register with (repeatable).", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
-        var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.") { dir, port, host, capacity, reserved, hubs };
+        var hubs = new Option<string[]>("--hub") { Description = "A hub to register with as a farmer and announce this node to (repeatable).", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
+        var payout = new Option<string>("--payout-address") { Description = "The bitcoin address hubs should credit (default: the node's own).", HelpName = "ADDRESS" };
+        var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.") { dir, port, host, capacity, reserved, hubs, payout };
         CommandRunner.SetAction(command, async (context, _) =>
         {
             var parse = context.Parse;
@@ -40,14 +41,8 @@ internal static class NodeCommand
                 Capacity = Size("--capacity", parse.GetValue(capacity)!),
                 Reserved = Size("--reserved", parse.GetValue(reserved)!),
                 Hubs = [.. parse.GetValue(hubs) ?? []],
+                PayoutAddress = parse.GetValue(payout),
             };
-            foreach (var hub in options.Hubs)
-            {
-                if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-                {
-                    throw new UsageException($"--hub '{hub}' is not an http(s) URL");
-                }
-            }
 
             NodeDirectory node;
             try
@@ -61,6 +56,11 @@ internal static class NodeCommand
 
             await context.Output.WriteLineAsync($"created node {node.Key.NodeId} in {node.Path}");
             await context.Output.WriteLineAsync($"storage URL: {node.Url}");
+            foreach (var hub in node.Options.Hubs)
+            {
+                await context.Output.WriteLineAsync($"will register with hub {hub} as farmer {node.Key.Address}");
+            }
+
             return GranaryCli.Success;
         });
         return command;

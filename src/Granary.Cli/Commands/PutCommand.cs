@@ -17,7 +17,7 @@ internal static class PutCommand
         var command = new Command("put", "Encrypt, erasure-code and store a file on the grid; prints its read cap.") { file, clientDir, json };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            var (client, grid) = ClientOptions.Open(context, clientDir);
+            var (client, grid) = await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
             var name = context.Parse.GetValue(file)!;
             string? spool = null;
             try

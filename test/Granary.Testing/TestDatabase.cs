@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Granary.Hub.Tests;
+namespace Granary.Testing;
 
 /// <summary>Which database a test hub runs on: SQLite in its directory, or a fresh PostgreSQL database.</summary>
 public enum Backend
@@ -14,7 +14,7 @@ public enum Backend
 /// <c>GRANARY_TEST_POSTGRES</c> names (scripts/start-postgres.sh starts one and prints its URL;
 /// scripts/test.sh and CI set the variable), dropped afterwards.
 /// </summary>
-internal sealed class TestDatabase : IAsyncDisposable
+public sealed class TestDatabase : IAsyncDisposable
 {
     public const string EnvironmentVariable = "GRANARY_TEST_POSTGRES";
 
@@ -67,7 +67,7 @@ internal sealed class TestDatabase : IAsyncDisposable
 
     private static async Task<NpgsqlConnection> OpenAdminAsync(string url)
     {
-        if (!Data.PostgresUrl.TryParse(url, out var builder, out var error))
+        if (!Granary.Hub.Data.PostgresUrl.TryParse(url, out var builder, out var error))
         {
             throw new InvalidOperationException($"{EnvironmentVariable}: {error}");
         }
