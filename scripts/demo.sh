@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Shows Granary doing its job on one machine: starts a local grid of 10 storage nodes (each its own
+# Shows Granary doing its job on one machine: starts a local grid of a hub and 10 storage nodes (each its own
 # process), stores a file on it, reads it back, checks its health, stops 7 of the 10 nodes and
 # reads it back again from the 3 that are left. Leaves nothing running.
 set -euo pipefail

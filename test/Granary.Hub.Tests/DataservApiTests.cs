@@ -284,6 +284,34 @@ public abstract class DataservApiTests
     }
 
     [Fact]
+    public async Task A_cached_response_is_gzipped_for_clients_that_ask_and_decodes_to_the_same_bytes()
+    {
+        await using var hub = await StartAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            await hub.RegisterAsync();
+        }
+
+        var plain = await hub.GetAsync("/api/online/json");
+        Assert.Null(plain.Response.Content.Headers.ContentEncoding.FirstOrDefault());
+        Assert.Equal("Accept-Encoding", plain.Response.Headers.Vary.Single());
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/online/json");
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", "br;q=0.9, gzip");
+        var response = await hub.Http.SendAsync(request);
+        Assert.Equal("gzip", response.Content.Headers.ContentEncoding.Single());
+        var compressed = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(compressed.Length < plain.Body.Length / 2);
+        await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(compressed), System.IO.Compression.CompressionMode.Decompress);
+        using var decoded = new StreamReader(gzip);
+        Assert.Equal(plain.Body, await decoded.ReadToEndAsync());
+
+        var refused = new HttpRequestMessage(HttpMethod.Get, "/api/online/json");
+        refused.Headers.TryAddWithoutValidation("Accept-Encoding", "gzip;q=0");
+        Assert.Empty((await hub.Http.SendAsync(refused)).Content.Headers.ContentEncoding);
+    }
+
+    [Fact]
     public async Task Unknown_paths_trailing_slashes_and_later_dataserv_routes_are_not_found()
     {
         await using var hub = await StartAsync();
@@ -465,7 +493,9 @@ public abstract class DataservApiTests
         garbage.Headers.TryAddWithoutValidation("Authorization", new string('=', 4000));
         Assert.InRange((await hub.SendAsync(garbage)).Status, 400, 499);
 
+        // Expect: 100-continue lets the hub refuse before the body is sent, rather than cutting it off mid-send.
         var body = new HttpRequestMessage(HttpMethod.Post, "/api/ping/x") { Content = new ByteArrayContent(new byte[1 << 20]) };
+        body.Headers.ExpectContinue = true;
         Assert.InRange((await hub.SendAsync(body)).Status, 400, 499);
         Assert.Equal(200, (await hub.SendAsync(hub.Signed($"/api/ping/{farmer.Address}", farmer))).Status);
     }

@@ -33,6 +33,28 @@ public sealed class BenchProcessTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 
+    [Fact]
+    public async Task Bench_hub_loads_a_real_hub_with_wrk_and_reports_every_measurement()
+    {
+        var result = await GranaryProcess.RunAsync(["bench", "hub", "--farmers", "40", "--online", "30", "--duration", "1", "--connections", "8", "--json"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(40, root.GetProperty("farmers").GetInt32());
+        Assert.Equal("SQLite", root.GetProperty("database").GetString());
+        var loads = root.GetProperty("loads").EnumerateArray().ToList();
+        Assert.Equal(5, loads.Count);
+        Assert.All(loads, load =>
+        {
+            Assert.True(load.GetProperty("requestsPerSecond").GetDouble() > 0, load.GetProperty("name").GetString());
+            Assert.Equal(0, load.GetProperty("errors").GetInt64());
+        });
+
+        // 30 farmers online, each entry about 170 bytes of pretty JSON.
+        Assert.InRange(root.GetProperty("onlineJsonBytes").GetInt32(), 30 * 150, 30 * 200);
+    }
+
     [Theory]
     [InlineData("--size", "10")]
     [InlineData("--nodes", "0")]

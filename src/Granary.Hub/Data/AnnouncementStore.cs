@@ -11,6 +11,7 @@ internal sealed class AnnouncementStore(HubDatabase database)
     /// <summary>Records an announcement; false when the node already announced this or a later sequence number.</summary>
     public async Task<bool> UpsertAsync(Announcement announcement, long nowMicros, long expiresMicros, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(

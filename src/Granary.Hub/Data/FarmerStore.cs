@@ -6,13 +6,47 @@ namespace Granary.Hub.Data;
 internal sealed record Farmer(long Id, string BtcAddr, string PayoutAddr, long LastSeenMicros, int Height);
 
 /// <summary>The farmer registry: one row per registered bitcoin address.</summary>
+/// <remarks>
+/// The store remembers the last-seen time it last read or wrote for each farmer, so that a ping
+/// inside MAX_PING (most pings) is answered without a database round trip. What it remembers can
+/// only be older than the database's value (another hub on the same PostgreSQL may have touched
+/// the farmer since), never newer; and it is trusted only within a day, where the elapsed time does
+/// not wrap. So a ping it lets pass without a write is one the database would have let pass too; at
+/// worst, with several hubs, a ping writes when it need not have.
+/// </remarks>
 internal sealed class FarmerStore(HubDatabase database)
 {
     private const string Columns = "id, btc_addr, payout_addr, last_seen, height";
+    private const int MaxRemembered = 1_000_000;
+    private const long Day = 86_400 * HubClock.MicrosPerSecond;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Seen> _seen = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// dataserv's ping: moves the farmer's last-seen time to now when <paramref name="due"/> says
+    /// enough time has passed since it. False when no such farmer is registered.
+    /// </summary>
+    public async Task<bool> PingAsync(string btcAddr, long nowMicros, Func<long, bool> due, CancellationToken cancellationToken)
+    {
+        if (_seen.TryGetValue(btcAddr, out var known) && nowMicros - known.LastSeenMicros is >= 0 and < Day)
+        {
+            return !due(known.LastSeenMicros) || await TouchAsync(btcAddr, nowMicros, cancellationToken).ConfigureAwait(false);
+        }
+
+        var farmer = await FindAsync(btcAddr, cancellationToken).ConfigureAwait(false);
+        if (farmer is null)
+        {
+            return false;
+        }
+
+        Remember(btcAddr, farmer.LastSeenMicros);
+        return !due(farmer.LastSeenMicros) || await TouchAsync(btcAddr, nowMicros, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Registers a farmer seen now; null when the address is already registered.</summary>
     public async Task<Farmer?> RegisterAsync(string btcAddr, string payoutAddr, long nowMicros, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(
@@ -22,7 +56,14 @@ internal sealed class FarmerStore(HubDatabase database)
             ("payout", payoutAddr),
             ("now", nowMicros));
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var farmer = Read(reader);
+        Remember(btcAddr, farmer.LastSeenMicros);
+        return farmer;
     }
 
     public async Task<Farmer?> FindAsync(string btcAddr, CancellationToken cancellationToken)
@@ -34,22 +75,37 @@ internal sealed class FarmerStore(HubDatabase database)
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
     }
 
-    public async Task TouchAsync(long id, long nowMicros, CancellationToken cancellationToken)
+    // Marks a farmer seen now; false when no such farmer is registered.
+    private async Task<bool> TouchAsync(string btcAddr, long nowMicros, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
-        using var command = Sql.Command(connection, "UPDATE farmer SET last_seen = @now WHERE id = @id", ("now", nowMicros), ("id", id));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Sql.Command(connection, "UPDATE farmer SET last_seen = @now WHERE btc_addr = @btc", ("now", nowMicros), ("btc", btcAddr));
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        Remember(btcAddr, nowMicros);
+        return true;
     }
 
     /// <summary>Sets a farmer's height and marks it seen now; false when no such farmer is registered.</summary>
     public async Task<bool> SetHeightAsync(string btcAddr, int height, long nowMicros, CancellationToken cancellationToken)
     {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(
             connection, "UPDATE farmer SET height = @height, last_seen = @now WHERE btc_addr = @btc", ("height", height), ("now", nowMicros), ("btc", btcAddr));
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        Remember(btcAddr, nowMicros);
+        return true;
     }
 
     /// <summary>Farmers seen after <paramref name="cutoffMicros"/>, tallest first, then in order of registration.</summary>
@@ -77,6 +133,16 @@ internal sealed class FarmerStore(HubDatabase database)
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private void Remember(string btcAddr, long lastSeenMicros)
+    {
+        if (_seen.Count < MaxRemembered || _seen.ContainsKey(btcAddr))
+        {
+            _seen[btcAddr] = new Seen(lastSeenMicros);
+        }
+    }
+
     private static Farmer Read(DbDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4));
+
+    private readonly record struct Seen(long LastSeenMicros);
 }

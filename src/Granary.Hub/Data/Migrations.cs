@@ -20,7 +20,6 @@ internal static class Migrations
                     last_seen INTEGER NOT NULL,
                     height INTEGER NOT NULL DEFAULT 0
                 );
-                CREATE INDEX farmer_last_seen ON farmer (last_seen);
                 CREATE TABLE announcement (
                     node_id TEXT PRIMARY KEY,
                     storage_url TEXT NOT NULL,
@@ -40,8 +39,7 @@ internal static class Migrations
                     payout_addr TEXT NOT NULL,
                     last_seen BIGINT NOT NULL,
                     height INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX farmer_last_seen ON farmer (last_seen);
+                ) WITH (fillfactor = 80);
                 CREATE TABLE announcement (
                     node_id TEXT PRIMARY KEY,
                     storage_url TEXT NOT NULL,

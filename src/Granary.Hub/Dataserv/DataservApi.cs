@@ -71,19 +71,10 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
                 return DataservResponse.Text(401, failed + InvalidHeaders);
         }
 
-        var farmer = await farmers.FindAsync(btcAddr, cancellationToken).ConfigureAwait(false);
-        if (farmer is null)
-        {
-            return DataservResponse.Text(404, failed + "Farmer not found.");
-        }
-
         var now = time.Micros();
-        if (HubClock.SecondsWithinDay(now, farmer.LastSeenMicros) >= options.MaxPingSeconds)
-        {
-            await farmers.TouchAsync(farmer.Id, now, cancellationToken).ConfigureAwait(false);
-        }
-
-        return DataservResponse.Text(200, "Ping accepted.");
+        var known = await farmers.PingAsync(btcAddr, now, lastSeen => HubClock.SecondsWithinDay(now, lastSeen) >= options.MaxPingSeconds, cancellationToken)
+            .ConfigureAwait(false);
+        return known ? DataservResponse.Text(200, "Ping accepted.") : DataservResponse.Text(404, failed + "Farmer not found.");
     }
 
     /// <param name="height">The route's digits, already known to be one or more decimal digits.</param>

@@ -5,6 +5,8 @@ namespace Granary.Hub.Dataserv;
 /// <summary>A whole dataserv response, as the response cache keeps it: status, type, CORS and body.</summary>
 internal sealed record DataservResponse(int Status, string ContentType, bool Cors, byte[] Body)
 {
+    private byte[]? _gzipped;
+
     public const string TextType = "text/html; charset=utf-8";
     public const string JsonType = "application/json";
 
@@ -33,5 +35,19 @@ internal sealed record DataservResponse(int Status, string ContentType, bool Cor
 
         """));
 
+    /// <summary>The body gzip-compressed, made on first use and kept (with the cached response it belongs to).</summary>
+    public byte[] GzippedBody => _gzipped ??= Gzip(Body);
+
     public static DataservResponse Unavailable { get; } = Text(503, "Service Unavailable: the hub cannot reach its database; try again shortly.");
+
+    private static byte[] Gzip(byte[] body)
+    {
+        using var compressed = new MemoryStream(body.Length / 3);
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+
+        return compressed.ToArray();
+    }
 }

@@ -13,6 +13,8 @@ internal sealed class ResponseCache(TimeProvider time, TimeSpan lifetime)
 {
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
+    public bool Enabled => lifetime > TimeSpan.Zero;
+
     public async Task<DataservResponse> GetAsync(string path, Func<Task<DataservResponse>> compute)
     {
         if (lifetime <= TimeSpan.Zero)

@@ -12,6 +12,7 @@ internal static class BenchCommand
         command.Subcommands.Add(EncodeBenchCommand.Create());
         command.Subcommands.Add(NodeBenchCommand.Create());
         command.Subcommands.Add(GridBenchCommand.Create());
+        command.Subcommands.Add(HubBenchCommand.Create());
         return command;
     }
 }
