@@ -18,6 +18,9 @@ internal static class GridCommand
 {
     internal const string StateFile = "grid.json";
 
+    // How long a node or hub gets to finish after SIGTERM before it is killed.
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var command = new Command("grid", "Run a local grid of storage nodes for trying Granary out and for tests.");
@@ -135,8 +138,8 @@ internal static class GridCommand
             finally
             {
                 // Nodes first, so none is left pinging a hub that is gone.
-                await StopAllAsync(processes.Skip(1).Select(p => p.Process));
-                await StopAllAsync(processes.Take(1).Select(p => p.Process));
+                await Daemon.StopAllAsync(processes.Skip(1).Select(p => p.Process), StopGrace);
+                await Daemon.StopAllAsync(processes.Take(1).Select(p => p.Process), StopGrace);
                 File.Delete(Path.Combine(root, StateFile));
                 if (processes.Count > 0)
                 {
@@ -221,10 +224,10 @@ internal static class GridCommand
             }
 
             // A supervisor that is gone (or did not finish) leaves its nodes to us.
-            await StopAllAsync(state.Nodes.Where(n => IsAlive(n.Pid)).Select(n => Process.GetProcessById(n.Pid)));
+            await Daemon.StopAllAsync(state.Nodes.Where(n => IsAlive(n.Pid)).Select(n => Process.GetProcessById(n.Pid)), StopGrace);
             if (state.Hub is { } hub && IsAlive(hub.Pid))
             {
-                await StopAllAsync([Process.GetProcessById(hub.Pid)]);
+                await Daemon.StopAllAsync([Process.GetProcessById(hub.Pid)], StopGrace);
             }
 
             File.Delete(Path.Combine(root, StateFile));
@@ -361,28 +364,6 @@ internal static class GridCommand
         }
 
         return info;
-    }
-
-    private static async Task StopAllAsync(IEnumerable<Process> processes)
-    {
-        var list = processes.Where(p => !p.HasExited).ToList();
-        foreach (var process in list)
-        {
-            Signals.Terminate(process.Id);
-        }
-
-        foreach (var process in list)
-        {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
     }
 
     private static bool IsAlive(int pid)

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Granary.Hub;
 using Granary.Hub.Data;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Hosting;
 
 namespace Granary.Cli.Commands;
 
@@ -88,38 +87,14 @@ internal static class HubCommand
             WebApplication app;
             try
             {
-                app = await HubHost.BuildAsync(hub, new HubHostOptions { Logging = DaemonLogging.Configure }, cancellationToken);
+                app = await HubHost.BuildAsync(hub, new HubHostOptions { Logging = Daemon.ConfigureLogging }, cancellationToken);
             }
             catch (System.Data.Common.DbException e)
             {
                 throw new IOException($"cannot open the hub database: {e.Message}", e);
             }
 
-            await using (app)
-            {
-                try
-                {
-                    await app.StartAsync(cancellationToken);
-                }
-                catch (IOException e)
-                {
-                    throw new IOException($"cannot listen on {hub.Options.Host}:{hub.Options.Port}: {e.Message}", e);
-                }
-
-                await context.Output.WriteLineAsync(HubHost.ListeningUrl(app).ToString());
-                await context.Output.FlushAsync(cancellationToken);
-                try
-                {
-                    await app.WaitForShutdownAsync(cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                await app.StopAsync(CancellationToken.None);
-            }
-
-            return GranaryCli.Success;
+            return await Daemon.ServeAsync(context, app, $"{hub.Options.Host}:{hub.Options.Port}", () => HubHost.ListeningUrl(app).ToString(), cancellationToken);
         });
         return command;
     }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Granary.Core.Formats;
 using Granary.Storage;
-using Microsoft.Extensions.Hosting;
 
 namespace Granary.Cli.Commands;
 
@@ -73,32 +72,8 @@ internal static class NodeCommand
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var node = Open(context.Parse.GetValue(dir)!);
-            var app = StorageNodeHost.Build(node, new StorageHostOptions { Logging = DaemonLogging.Configure });
-            await using (app)
-            {
-                try
-                {
-                    await app.StartAsync(cancellationToken);
-                }
-                catch (IOException e)
-                {
-                    throw new IOException($"cannot listen on {node.Options.Host}:{node.Options.Port}: {e.Message}", e);
-                }
-
-                await context.Output.WriteLineAsync(StorageNodeHost.ListeningUrl(app, node).ToString());
-                await context.Output.FlushAsync(cancellationToken);
-                try
-                {
-                    await app.WaitForShutdownAsync(cancellationToken);
-                }
-                catch (OperationCanceledException)
-                {
-                }
-
-                await app.StopAsync(CancellationToken.None);
-            }
-
-            return GranaryCli.Success;
+            var app = StorageNodeHost.Build(node, new StorageHostOptions { Logging = Daemon.ConfigureLogging });
+            return await Daemon.ServeAsync(context, app, $"{node.Options.Host}:{node.Options.Port}", () => StorageNodeHost.ListeningUrl(app, node).ToString(), cancellationToken);
         });
         return command;
     }

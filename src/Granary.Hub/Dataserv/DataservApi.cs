@@ -20,17 +20,9 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
     public async Task<DataservResponse> RegisterAsync(string btcAddr, string payoutAddr, string? authorization, string? date, CancellationToken cancellationToken)
     {
         const string failed = "Registration Failed: ";
-        if (!DataservAddress.IsValid(btcAddr))
+        if (Refusal(btcAddr, authorization, date, failed + InvalidAddress, failed + InvalidHeaders) is { } refusal)
         {
-            return DataservResponse.Text(400, failed + InvalidAddress);
-        }
-
-        switch (authenticator.Check(btcAddr, authorization, date))
-        {
-            case AuthOutcome.Malformed:
-                return DataservResponse.Text(400, failed + InvalidAddress);
-            case AuthOutcome.Refused:
-                return DataservResponse.Text(401, failed + InvalidHeaders);
+            return refusal;
         }
 
         if (!DataservAddress.IsValid(payoutAddr))
@@ -58,17 +50,9 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
     public async Task<DataservResponse> PingAsync(string btcAddr, string? authorization, string? date, CancellationToken cancellationToken)
     {
         const string failed = "Ping Failed: ";
-        if (!DataservAddress.IsValid(btcAddr))
+        if (Refusal(btcAddr, authorization, date, failed + InvalidAddress, failed + InvalidHeaders) is { } refusal)
         {
-            return DataservResponse.Text(400, failed + InvalidAddress);
-        }
-
-        switch (authenticator.Check(btcAddr, authorization, date))
-        {
-            case AuthOutcome.Malformed:
-                return DataservResponse.Text(400, failed + InvalidAddress);
-            case AuthOutcome.Refused:
-                return DataservResponse.Text(401, failed + InvalidHeaders);
+            return refusal;
         }
 
         var now = time.Micros();
@@ -80,17 +64,9 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
     /// <param name="height">The route's digits, already known to be one or more decimal digits.</param>
     public async Task<DataservResponse> HeightAsync(string btcAddr, string height, string? authorization, string? date, CancellationToken cancellationToken)
     {
-        if (!DataservAddress.IsValid(btcAddr))
+        if (Refusal(btcAddr, authorization, date, InvalidAddress, "Set height failed: " + InvalidHeaders) is { } refusal)
         {
-            return DataservResponse.Text(400, InvalidAddress);
-        }
-
-        switch (authenticator.Check(btcAddr, authorization, date))
-        {
-            case AuthOutcome.Malformed:
-                return DataservResponse.Text(400, InvalidAddress);
-            case AuthOutcome.Refused:
-                return DataservResponse.Text(401, "Set height failed: " + InvalidHeaders);
+            return refusal;
         }
 
         if (DigitsValue(height) is not int value || value >= HeightLimit)
@@ -159,6 +135,23 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
         < 3600 => $"{seconds / 60} minute(s)",
         _ => $"{seconds / 3600} hour(s)",
     };
+
+    // Steps (a) and (b) of every farmer route: the address, then the signed headers. A malformed
+    // Authorization is a 400 with the address text, as dataserv's auth library made it.
+    private DataservResponse? Refusal(string btcAddr, string? authorization, string? date, string invalidAddress, string invalidHeaders)
+    {
+        if (!DataservAddress.IsValid(btcAddr))
+        {
+            return DataservResponse.Text(400, invalidAddress);
+        }
+
+        return authenticator.Check(btcAddr, authorization, date) switch
+        {
+            AuthOutcome.Malformed => DataservResponse.Text(400, invalidAddress),
+            AuthOutcome.Refused => DataservResponse.Text(401, invalidHeaders),
+            _ => null,
+        };
+    }
 
     private async Task<(IReadOnlyList<Farmer> Online, long Now)> OnlineFarmersAsync(CancellationToken cancellationToken)
     {

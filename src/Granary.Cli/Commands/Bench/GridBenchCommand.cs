@@ -275,20 +275,7 @@ internal static class GridBenchCommand
 
         public async ValueTask DisposeAsync()
         {
-            if (!_supervisor.HasExited)
-            {
-                Signals.Terminate(_supervisor.Id);
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try
-                {
-                    await _supervisor.WaitForExitAsync(deadline.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    _supervisor.Kill(entireProcessTree: true);
-                }
-            }
-
+            await Daemon.StopAllAsync([_supervisor], TimeSpan.FromSeconds(30));
             _supervisor.Dispose();
         }
     }

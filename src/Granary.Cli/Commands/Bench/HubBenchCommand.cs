@@ -246,17 +246,7 @@ internal static partial class HubBenchCommand
         public async ValueTask DisposeAsync()
         {
             Http.Dispose();
-            Signals.Terminate(_process.Id);
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
+            await Daemon.StopAllAsync([_process], TimeSpan.FromSeconds(20));
             _process.Dispose();
         }
     }
