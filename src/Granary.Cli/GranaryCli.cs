@@ -22,6 +22,7 @@ public static class GranaryCli
         root.Subcommands.Add(KeyCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(HubCommand.Create());
+        root.Subcommands.Add(DhtCommand.Create());
         root.Subcommands.Add(PutCommand.Create());
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());

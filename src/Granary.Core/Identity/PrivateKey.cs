@@ -130,6 +130,24 @@ public sealed class PrivateKey : IDisposable
         }
     }
 
+    /// <summary>
+    /// A recoverable signature of a 32-byte digest in 65 bytes: the recovery id (0–3), then r and s.
+    /// <see cref="PublicKey.Recover"/> gives back this key's compressed public key from it.
+    /// </summary>
+    public byte[] SignDigest(ReadOnlySpan<byte> digest)
+    {
+        if (digest.Length != 32)
+        {
+            throw new ArgumentException("A digest to sign is 32 bytes.", nameof(digest));
+        }
+
+        var (compact, recoveryId) = Secp256k1.SignRecoverable(_secret, digest);
+        var signature = new byte[1 + compact.Length];
+        signature[0] = (byte)recoveryId;
+        compact.CopyTo(signature, 1);
+        return signature;
+    }
+
     /// <summary>Signs a message as bitcoind's <c>signmessage</c> does; returns the base64 signature.</summary>
     public string SignMessage(string message) => BitcoinMessage.Sign(this, message);
 

@@ -38,6 +38,21 @@ public sealed class PublicKey : IEquatable<PublicKey>
 
     internal static PublicKey FromTrusted(byte[] encoded) => new(encoded);
 
+    /// <summary>
+    /// The compressed public key a <see cref="PrivateKey.SignDigest"/> signature of <paramref name="digest"/>
+    /// recovers to; null when the signature is malformed or recovers to none.
+    /// </summary>
+    public static PublicKey? Recover(ReadOnlySpan<byte> signature, ReadOnlySpan<byte> digest)
+    {
+        if (signature.Length != 65 || signature[0] > 3 || digest.Length != 32)
+        {
+            return null;
+        }
+
+        var recovered = Secp256k1.Recover(signature[1..], signature[0], digest, compressed: true);
+        return recovered is null ? null : new PublicKey(recovered);
+    }
+
     public PublicKey ToCompressed() => IsCompressed ? this : new PublicKey(Secp256k1.NormalizePublicKey(_encoded, compressed: true)!);
 
     public PublicKey ToUncompressed() => IsCompressed ? new PublicKey(Secp256k1.NormalizePublicKey(_encoded, compressed: false)!) : this;
