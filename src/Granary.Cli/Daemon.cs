@@ -34,8 +34,12 @@ internal static class Daemon
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning).AddFilter("Microsoft.Hosting", LogLevel.Warning);
     }
 
-    /// <summary>Starts <paramref name="app"/>, prints its URL, serves until cancelled, then stops it.</summary>
-    public static async Task<int> ServeAsync(CommandContext context, WebApplication app, string listenAddress, Func<string> url, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="app"/>, prints its URL, starts its <paramref name="companion"/> (if
+    /// any: something that needs the app up, stopped before it), serves until cancelled, then stops.
+    /// </summary>
+    public static async Task<int> ServeAsync(
+        CommandContext context, WebApplication app, string listenAddress, Func<string> url, CancellationToken cancellationToken, Func<IAsyncDisposable?>? companion = null)
     {
         await using (app)
         {
@@ -50,12 +54,18 @@ internal static class Daemon
 
             await context.Output.WriteLineAsync(url());
             await context.Output.FlushAsync(cancellationToken);
+            var running = companion?.Invoke();
             try
             {
                 await app.WaitForShutdownAsync(cancellationToken);
             }
             catch (OperationCanceledException)
             {
+            }
+
+            if (running is not null)
+            {
+                await running.DisposeAsync();
             }
 
             await app.StopAsync(CancellationToken.None);

@@ -32,6 +32,9 @@ public sealed class ClientConfig
     /// <summary>Hubs whose introducers list more storage nodes (http URLs).</summary>
     public List<string> Hubs { get; set; } = [];
 
+    /// <summary>DHT nodes (HOST:PORT) to join through to find storage nodes that publish themselves there.</summary>
+    public List<string> DhtBootstrap { get; set; } = [];
+
     /// <summary>Use the encoding (needed, happy, total) the first reachable hub advises instead of the values above.</summary>
     public bool UseHubEncoding { get; set; } = true;
 
@@ -64,6 +67,15 @@ public sealed class ClientConfig
             if (!Uri.TryCreate(hub, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
                 throw new InvalidOperationException($"client.json: hub '{hub}' is not an http(s) URL.");
+            }
+        }
+
+        foreach (var seed in DhtBootstrap)
+        {
+            var colon = seed.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(seed[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            {
+                throw new InvalidOperationException($"client.json: dhtBootstrap '{seed}' is not HOST:PORT.");
             }
         }
 

@@ -32,15 +32,28 @@ public sealed partial class DhtNode
         return answers.Count(a => a is { Kind: MessageKind.Stored, Payload: [(byte)StoreOutcome.Stored] });
     }
 
-    /// <summary>The record stored under <paramref name="key"/> (for a mutable one, the highest sequence number found), or null.</summary>
-    public async Task<DhtRecord?> GetAsync(NodeId key, CancellationToken cancellationToken = default) =>
-        (await LookupAsync(key, findValue: true, cancellationToken).ConfigureAwait(false)).Record;
+    /// <summary>
+    /// The record stored under <paramref name="key"/>: an immutable one held here, else what the
+    /// network has (for a mutable one, the highest sequence number found, here or there), or null.
+    /// </summary>
+    public async Task<DhtRecord?> GetAsync(NodeId key, CancellationToken cancellationToken = default)
+    {
+        var local = _store.Get(key);
+        if (local is { IsMutable: false })
+        {
+            return local;
+        }
+
+        var found = (await LookupAsync(key, findValue: true, cancellationToken).ConfigureAwait(false)).Record;
+        return local is not null && (found is null || local.Sequence > found.Sequence) ? local : found;
+    }
 
     /// <summary>
     /// Kademlia's iterative lookup: ask the α closest known nodes, learn closer ones from their
     /// answers, and go on until the k closest known have all answered or failed. Looking for a
     /// value, it stops at the first immutable one; for a mutable one it stops asking new nodes and
-    /// keeps the highest sequence number among the answers still coming in.
+    /// keeps the highest sequence number among the answers still coming in. Asks the network
+    /// only, never this node's own store.
     /// </summary>
     public async Task<LookupResult> LookupAsync(NodeId target, bool findValue, CancellationToken cancellationToken = default)
     {
@@ -50,12 +63,6 @@ public sealed partial class DhtNode
         {
             known.Add(contact.Id);
             candidates.Add(new Candidate(contact, 1));
-        }
-
-        var local = findValue ? _store.Get(target) : null;
-        if (local is { IsMutable: false })
-        {
-            return new LookupResult([], local, 0, 0);
         }
 
         var inFlight = new Dictionary<Task<Envelope?>, Candidate>();
@@ -111,10 +118,6 @@ public sealed partial class DhtNode
         }
 
         _table.Touch(target);
-        if (local is not null && (found is null || local.Sequence > found.Sequence))
-        {
-            (found, foundHops) = (local, 0);
-        }
 
         var closest = candidates.Where(c => c.State == CandidateState.Answered).Take(_options.K).ToList();
         var hops = found is not null ? foundHops : closest.Count > 0 ? closest[0].Hops : 0;

@@ -47,6 +47,9 @@ public sealed class StorageNodeOptions
     /// <summary>How often the node pings its hubs (dataserv's MAX_PING is 60 s, its online window 5 minutes).</summary>
     public int HubPingSeconds { get; set; } = 60;
 
+    /// <summary>The DHT this node joins and publishes its storage URL in; null to stay out of it.</summary>
+    public NodeDhtOptions? Dht { get; set; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan LeaseDuration => TimeSpan.FromDays(LeaseDurationDays);
 
@@ -72,6 +75,13 @@ public sealed class StorageNodeOptions
         foreach (var hub in Hubs)
         {
             Require(Uri.TryCreate(hub, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https", $"hub '{hub}' is not an http(s) URL");
+        }
+
+        Require(Dht is null || Dht.Port is >= 0 and <= 65535, "dht.port must be between 0 and 65535");
+        foreach (var seed in Dht?.Bootstrap ?? [])
+        {
+            var colon = seed.LastIndexOf(':');
+            Require(colon > 0 && int.TryParse(seed[(colon + 1)..], out var port) && port is >= 1 and <= 65535, $"dht.bootstrap '{seed}' is not HOST:PORT");
         }
 
         Require(
@@ -101,4 +111,14 @@ public sealed class GarbageCollectionOptions
 
     /// <summary>How many buckets a sweep examines per second at most, so it never hogs the disk.</summary>
     public int BucketsPerSecond { get; set; } = 100;
+}
+
+/// <summary>A storage node's place in the DHT: the UDP port it listens on and the nodes it joins through.</summary>
+public sealed class NodeDhtOptions
+{
+    /// <summary>UDP port, on the node's host address (0: any free port at each start).</summary>
+    public int Port { get; set; }
+
+    /// <summary>Nodes to join through, HOST:PORT; none for the first node of a network.</summary>
+    public List<string> Bootstrap { get; set; } = [];
 }

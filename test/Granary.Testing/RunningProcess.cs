@@ -85,10 +85,15 @@ public sealed class RunningProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until standard output contains <paramref name="text"/>.</summary>
-    public async Task WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    public Task WaitForOutputAsync(string text, TimeSpan? timeout = null) => WaitForAsync(() => Output, text, timeout);
+
+    /// <summary>Waits until standard error (where nodes and hubs log) contains <paramref name="text"/>.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan? timeout = null) => WaitForAsync(() => Error, text, timeout);
+
+    private async Task WaitForAsync(Func<string> stream, string text, TimeSpan? timeout)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        while (!stream().Contains(text, StringComparison.Ordinal))
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {

@@ -38,10 +38,10 @@ internal static class ClientOptions
         }
 
         var config = Path.Combine(client.Path, ClientDirectory.ConfigFile);
-        if (client.Config.Servers.Count == 0 && client.Config.Hubs.Count == 0)
+        if (client.Config.Servers.Count == 0 && client.Config.Hubs.Count == 0 && client.Config.DhtBootstrap.Count == 0)
         {
             throw new UsageException(
-                $"no storage servers or hubs are configured in {config}: list hub URLs under \"hubs\" or storage URLs under \"servers\", or use the client directory 'granary grid up' writes");
+                $"no storage servers, hubs or DHT nodes are configured in {config}: list hub URLs under \"hubs\", storage URLs under \"servers\" or DHT nodes under \"dhtBootstrap\", or use the client directory 'granary grid up' writes");
         }
 
         var discovery = await GridDiscovery.DiscoverAsync(client.Config, Http.Value, cancellationToken);
@@ -50,13 +50,26 @@ internal static class ClientOptions
             await context.Error.WriteLineAsync($"warning: {warning}");
         }
 
-        if (discovery.Servers.Count == 0)
+        var servers = discovery.Servers.ToList();
+        if (client.Config.DhtBootstrap.Count > 0)
         {
-            throw new IOException($"no storage servers found: the hubs in {config} introduced none{(discovery.Warnings.Count > 0 ? " (see the warnings above)" : "")}");
+            var seeds = client.Config.DhtBootstrap.Select(DhtCommand.ParseSeed).ToList();
+            var published = await DhtStorage.FindStorageNodesAsync(seeds, cancellationToken);
+            if (published.Count == 0)
+            {
+                await context.Error.WriteLineAsync($"warning: the DHT through {string.Join(", ", seeds)} holds no storage node");
+            }
+
+            servers.AddRange(published.Where(p => servers.All(s => s.NodeId != p.NodeId)));
+        }
+
+        if (servers.Count == 0)
+        {
+            throw new IOException($"no storage servers found: the hubs and DHT nodes in {config} introduced none{(discovery.Warnings.Count > 0 ? " (see the warnings above)" : "")}");
         }
 
         client.Config.Adopt(discovery.Advice);
-        return (client, new StorageGrid(discovery.Servers, Http.Value, client.Config.RequestTimeout));
+        return (client, new StorageGrid(servers, Http.Value, client.Config.RequestTimeout));
     }
 
     /// <summary>Reports transfer progress on the status line.</summary>

@@ -19,9 +19,6 @@ namespace Granary.Cli.Commands;
 /// </summary>
 internal static class DhtCommand
 {
-    /// <summary>The salt storage nodes publish their storage URL under (the record's key is hash160(node id ‖ salt)).</summary>
-    public const string StorageSalt = "granary-storage-url";
-
     public static Command Create()
     {
         var command = new Command("dht", "The peer-to-peer overlay: a Kademlia DHT with signed values and messages.");

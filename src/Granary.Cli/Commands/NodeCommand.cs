@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Granary.Core.Formats;
 using Granary.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Granary.Cli.Commands;
 
@@ -29,7 +31,13 @@ internal static class NodeCommand
         var reserved = new Option<string>("--reserved") { Description = "Free disk space the node always leaves alone.", DefaultValueFactory = _ => "1GiB", HelpName = "SIZE" };
         var hubs = new Option<string[]>("--hub") { Description = "A hub to register with as a farmer and announce this node to (repeatable).", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
         var payout = new Option<string>("--payout-address") { Description = "The bitcoin address hubs should credit (default: the node's own).", HelpName = "ADDRESS" };
-        var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.") { dir, port, host, capacity, reserved, hubs, payout };
+        var dht = new Option<bool>("--dht") { Description = "Join the DHT and publish this node's storage URL there (implied by --dht-bootstrap)." };
+        var dhtPort = new Option<int?>("--dht-port") { Description = "UDP port for the DHT (default: a free port, chosen now and kept).", HelpName = "PORT" };
+        var dhtBootstrap = new Option<string[]>("--dht-bootstrap") { Description = "A DHT node to join through, HOST:PORT (repeatable).", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.")
+        {
+            dir, port, host, capacity, reserved, hubs, payout, dht, dhtPort, dhtBootstrap,
+        };
         CommandRunner.SetAction(command, async (context, _) =>
         {
             var parse = context.Parse;
@@ -42,6 +50,11 @@ internal static class NodeCommand
                 Hubs = [.. parse.GetValue(hubs) ?? []],
                 PayoutAddress = parse.GetValue(payout),
             };
+            var seeds = parse.GetValue(dhtBootstrap) ?? [];
+            if (parse.GetValue(dht) || seeds.Length > 0 || parse.GetValue(dhtPort) is not null)
+            {
+                options.Dht = new NodeDhtOptions { Port = parse.GetValue(dhtPort) ?? FreePort(), Bootstrap = [.. seeds.Select(s => DhtCommand.ParseSeed(s).ToString())] };
+            }
 
             NodeDirectory node;
             try
@@ -55,6 +68,11 @@ internal static class NodeCommand
 
             await context.Output.WriteLineAsync($"created node {node.Key.NodeId} in {node.Path}");
             await context.Output.WriteLineAsync($"storage URL: {node.Url}");
+            if (node.Options.Dht is { } settings)
+            {
+                await context.Output.WriteLineAsync($"will join the DHT on UDP port {settings.Port}{(settings.Bootstrap.Count > 0 ? " through " + string.Join(", ", settings.Bootstrap) : " as its first node")}");
+            }
+
             foreach (var hub in node.Options.Hubs)
             {
                 await context.Output.WriteLineAsync($"will register with hub {hub} as farmer {node.Key.Address}");
@@ -73,7 +91,12 @@ internal static class NodeCommand
         {
             var node = Open(context.Parse.GetValue(dir)!);
             var app = StorageNodeHost.Build(node, new StorageHostOptions { Logging = Daemon.ConfigureLogging });
-            return await Daemon.ServeAsync(context, app, $"{node.Options.Host}:{node.Options.Port}", () => StorageNodeHost.ListeningUrl(app, node).ToString(), cancellationToken);
+            Func<IAsyncDisposable?>? dht = node.Options.Dht is null ? null : () => DhtStorage.JoinAndPublish(
+                node,
+                StorageNodeHost.ListeningUrl(app, node),
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Dht"),
+                app.Lifetime.ApplicationStopping);
+            return await Daemon.ServeAsync(context, app, $"{node.Options.Host}:{node.Options.Port}", () => StorageNodeHost.ListeningUrl(app, node).ToString(), cancellationToken, dht);
         });
         return command;
     }
