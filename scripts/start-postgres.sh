@@ -8,8 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Standard output carries the URL and nothing else: pg_ctlcluster and friends chat on stdout
+# ("Removed stale pid file."), so everything but the final line goes to stderr. The server must
+# not inherit descriptor 3, or whoever reads the URL would wait for the server to exit.
+exec 3>&1 1>&2
+
 if [[ -n "${GRANARY_TEST_POSTGRES:-}" ]]; then
-  echo "$GRANARY_TEST_POSTGRES"
+  echo "$GRANARY_TEST_POSTGRES" >&3
   exit 0
 fi
 
@@ -28,7 +33,7 @@ if [[ $(id -u) -eq 0 ]]; then
     read -r version cluster port status _ < <(pg_lsclusters --no-header | head -1)
   fi
   # pg_ctlcluster can report a failure while the server is in fact coming up; readiness decides.
-  [[ "$status" == online* ]] || pg_ctlcluster "$version" "$cluster" start || true
+  [[ "$status" == online* ]] || pg_ctlcluster "$version" "$cluster" start 3>&- || true
   wait_ready "$port"
   runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 DO $$
@@ -51,9 +56,9 @@ else
     rm "$data.pw"
   fi
   if ! pg_isready -q -h 127.0.0.1 -p "$port"; then
-    "$bin/pg_ctl" -D "$data" -l "$data.log" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null
+    "$bin/pg_ctl" -D "$data" -l "$data.log" -o "-p $port -k /tmp -c listen_addresses=127.0.0.1" start >/dev/null 3>&-
   fi
   wait_ready "$port"
 fi
 
-echo "postgresql://granary:granary@127.0.0.1:${port}/postgres"
+echo "postgresql://granary:granary@127.0.0.1:${port}/postgres" >&3
