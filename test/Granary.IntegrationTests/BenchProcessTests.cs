@@ -34,6 +34,28 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_node_measures_the_node_beside_plain_files_and_plain_sockets_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "node", "--size", "64MiB", "--streams", "3", "--json"], TimeSpan.FromMinutes(3), new Dictionary<string, string> { ["TMPDIR"] = _dir.Path });
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(64L << 20, root.GetProperty("bytes").GetInt64());
+        Assert.Equal(3, root.GetProperty("streams").GetInt32());
+        foreach (var side in new[] { "node", "file", "socket" })
+        {
+            foreach (var work in new[] { "WriteMBps", "ColdReadMBps", "WarmReadMBps" })
+            {
+                Assert.True(root.GetProperty(side + work).GetDouble() > 0, side + work);
+            }
+        }
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
     public async Task Bench_hub_loads_a_real_hub_with_wrk_and_reports_every_measurement()
     {
         var result = await GranaryProcess.RunAsync(["bench", "hub", "--farmers", "40", "--online", "30", "--duration", "1", "--connections", "8", "--json"], TimeSpan.FromMinutes(3));

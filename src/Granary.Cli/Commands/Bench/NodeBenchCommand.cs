@@ -13,10 +13,11 @@ namespace Granary.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>granary bench node</c>: a storage node on loopback taking ranged writes and serving ranged
-/// reads of 1 MiB bodies, beside the same bytes written to and read from plain files by this
-/// process, in the same run, on the same disk. Writes end with a flush to disk on both sides (a
-/// node flushes each share as it completes). Reads are measured warm (page cache) and cold (the
-/// cache dropped with posix_fadvise first).
+/// reads of 1 MiB bodies, beside, in the same run and on the same disk, the same bytes written to
+/// and read from plain files by this process, and the same bytes through plain loopback TCP
+/// connections (<see cref="LoopbackSocketBaseline"/>: the most any network server here could do).
+/// Writes end with a flush to disk on every side (a node flushes each share as it completes).
+/// Reads are measured cold (the cache dropped with posix_fadvise first) and warm (page cache).
 /// </summary>
 internal static partial class NodeBenchCommand
 {
@@ -26,9 +27,9 @@ internal static partial class NodeBenchCommand
     public static Command Create()
     {
         var size = new Option<string>("--size") { Description = "Bytes to write and read each way.", DefaultValueFactory = _ => "1GiB", HelpName = "BYTES" };
-        var streams = new Option<int>("--streams") { Description = "Requests in flight at once against the node (the grid client keeps several in flight per node).", DefaultValueFactory = _ => 2 };
+        var streams = new Option<int>("--streams") { Description = "Requests in flight at once against the node (the grid client keeps several in flight per node); also the number of plain sockets.", DefaultValueFactory = _ => 2, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var command = new Command("node", "Storage node write and read throughput over loopback, beside plain file I/O.") { size, streams, json };
+        var command = new Command("node", "Storage node write and read throughput over loopback, beside plain file I/O and plain loopback sockets.") { size, streams, json };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             if (!ByteSize.TryParse(context.Parse.GetValue(size)!, out var bytes, out var error) || bytes < ShareSize)
@@ -52,10 +53,10 @@ internal static partial class NodeBenchCommand
             await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"""
                 {ByteSize.Format(result.Bytes)} in 1 MiB bodies, {result.Streams} request(s) in flight, 64 MiB shares
-                                   node (loopback)     plain file       node / file
-                write + flush      {result.NodeWriteMBps,9:N0} MB/s   {result.FileWriteMBps,9:N0} MB/s      {result.NodeWriteMBps / result.FileWriteMBps:0.00}x
-                read, cold         {result.NodeColdReadMBps,9:N0} MB/s   {result.FileColdReadMBps,9:N0} MB/s      {result.NodeColdReadMBps / result.FileColdReadMBps:0.00}x
-                read, warm         {result.NodeWarmReadMBps,9:N0} MB/s   {result.FileWarmReadMBps,9:N0} MB/s      {result.NodeWarmReadMBps / result.FileWarmReadMBps:0.00}x
+                                  node (HTTP)       plain file      plain socket    node / file   node / socket
+                {Row("write + flush", result.NodeWriteMBps, result.FileWriteMBps, result.SocketWriteMBps)}
+                {Row("read, cold", result.NodeColdReadMBps, result.FileColdReadMBps, result.SocketColdReadMBps)}
+                {Row("read, warm", result.NodeWarmReadMBps, result.FileWarmReadMBps, result.SocketWarmReadMBps)}
                 """));
             return GranaryCli.Success;
         });
@@ -63,7 +64,20 @@ internal static partial class NodeBenchCommand
     }
 
     internal sealed record NodeResult(
-        long Bytes, int Streams, double NodeWriteMBps, double FileWriteMBps, double NodeColdReadMBps, double FileColdReadMBps, double NodeWarmReadMBps, double FileWarmReadMBps);
+        long Bytes,
+        int Streams,
+        double NodeWriteMBps,
+        double FileWriteMBps,
+        double SocketWriteMBps,
+        double NodeColdReadMBps,
+        double FileColdReadMBps,
+        double SocketColdReadMBps,
+        double NodeWarmReadMBps,
+        double FileWarmReadMBps,
+        double SocketWarmReadMBps);
+
+    private static string Row(string name, double node, double file, double socket) => string.Create(
+        CultureInfo.InvariantCulture, $"{name,-14}{node,9:N0} MB/s  {file,9:N0} MB/s  {socket,9:N0} MB/s  {node / file,9:0.00}x  {node / socket,9:0.00}x");
 
     private static async Task<NodeResult> MeasureAsync(long bytes, int streams, CancellationToken cancellationToken)
     {
@@ -82,53 +96,74 @@ internal static partial class NodeBenchCommand
             var upload = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
             await client.AllocateAsync(index, [.. Enumerable.Range(0, shares)], ShareSize, upload, upload, upload, cancellationToken);
 
-            // File and node work alternate share by share, so a slow patch of the disk hits both alike.
+            // File, node and socket work alternate share by share, so a slow patch of the disk hits all alike.
             var files = Enumerable.Range(0, shares).Select(i => Path.Combine(root, $"plain-{i}")).ToArray();
+            var socketFiles = Enumerable.Range(0, shares).Select(i => Path.Combine(root, $"socket-{i}")).ToArray();
             var shareFiles = Enumerable.Range(0, shares).Select(s => Path.Combine(node.Path, "shares", index.ToString()[..2], index.ToString(), s.ToString(CultureInfo.InvariantCulture))).ToArray();
+            using var socket = await LoopbackSocketBaseline.OpenAsync(streams, Body, ShareSize, cancellationToken);
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = streams, CancellationToken = cancellationToken };
-            double fileWrite = 0, nodeWrite = 0;
+            var write = new Seconds();
             for (var share = 0; share < shares; share++)
             {
-                fileWrite += Time(() => WriteFile(files[share], payload));
+                write.File += Time(() => WriteFile(files[share], payload));
                 var s = share;
-                nodeWrite += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
+                write.Node += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
                     await client.WriteAsync(index, s, (long)b * Body, payload.AsMemory(b * Body, Body), upload, ct)));
+                write.Socket += await TimeAsync(() => socket.WriteAsync(socketFiles[s], payload, cancellationToken));
             }
 
-            var results = new Dictionary<string, double>();
+            var reads = new Dictionary<bool, Seconds>();
             foreach (var cold in new[] { true, false })
             {
                 if (cold)
                 {
-                    DropCache(files);
-                    DropCache(shareFiles);
+                    DropCache([.. files, .. socketFiles, .. shareFiles]);
                 }
 
-                double fileRead = 0, nodeRead = 0;
+                var read = reads[cold] = new Seconds();
                 for (var share = 0; share < shares; share++)
                 {
-                    fileRead += Time(() => ReadFile(files[share]));
+                    read.File += Time(() => ReadFile(files[share]));
                     var s = share;
-                    nodeRead += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
+                    read.Node += await TimeAsync(() => Parallel.ForEachAsync(Enumerable.Range(0, ShareSize / Body), parallel, async (b, ct) =>
                     {
                         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Body);
                         await client.ReadAsync(index, s, (long)b * Body, buffer.AsMemory(0, Body), ct);
                         System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                     }));
+                    read.Socket += await TimeAsync(() => socket.ReadAsync(socketFiles[s], cancellationToken));
                 }
-
-                results[$"file{cold}"] = fileRead;
-                results[$"node{cold}"] = nodeRead;
             }
 
             await app.StopAsync(CancellationToken.None);
             double Rate(double seconds) => bytes / seconds / 1e6;
-            return new NodeResult(bytes, streams, Rate(nodeWrite), Rate(fileWrite), Rate(results["nodeTrue"]), Rate(results["fileTrue"]), Rate(results["nodeFalse"]), Rate(results["fileFalse"]));
+            return new NodeResult(
+                bytes,
+                streams,
+                Rate(write.Node),
+                Rate(write.File),
+                Rate(write.Socket),
+                Rate(reads[true].Node),
+                Rate(reads[true].File),
+                Rate(reads[true].Socket),
+                Rate(reads[false].Node),
+                Rate(reads[false].File),
+                Rate(reads[false].Socket));
         }
         finally
         {
             Directory.Delete(root, recursive: true);
         }
+    }
+
+    /// <summary>Time spent on one kind of work by each side.</summary>
+    private sealed class Seconds
+    {
+        public double Node { get; set; }
+
+        public double File { get; set; }
+
+        public double Socket { get; set; }
     }
 
     private static void WriteFile(string file, byte[] payload)
