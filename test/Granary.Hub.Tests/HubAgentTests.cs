@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Granary.Hosting;
 using Granary.Core.Protocol;
 using Granary.Hub.Data;
 using Granary.Storage;
@@ -15,7 +16,7 @@ public sealed class HubAgentTests
         await using var hub = await TestHub.StartAsync(Backend.Sqlite, o => (o.AnnouncementTtlSeconds, o.CacheSeconds, o.MaxPingSeconds) = (60, 0, 10));
         using var directory = new TempDirectory("granary-node");
         var node = NodeDirectory.Create(directory.Path, new StorageNodeOptions { Port = 1, Capacity = 1L << 30, Reserved = 0, Hubs = [hub.Url.ToString()], HubPingSeconds = 10 });
-        await using var app = StorageNodeHost.Build(node, new StorageHostOptions { Port = 0, Time = hub.Time, Logging = _ => { } });
+        await using var app = StorageNodeHost.Build(node, new ServerHostOptions { Port = 0, Time = hub.Time, Logging = _ => { } });
         await app.StartAsync();
         var address = node.Key.Address.ToString();
 

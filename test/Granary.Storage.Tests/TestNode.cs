@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Granary.Hosting;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Protocol;
@@ -79,7 +80,7 @@ internal sealed class TestNode : IAsyncDisposable
     private static async Task<(WebApplication App, StorageUrl Url)> LaunchAsync(string path, TimeProvider time)
     {
         var node = NodeDirectory.Open(path);
-        var app = StorageNodeHost.Build(node, new StorageHostOptions { Port = 0, Time = time, Logging = _ => { } });
+        var app = StorageNodeHost.Build(node, new ServerHostOptions { Port = 0, Time = time, Logging = _ => { } });
         await app.StartAsync();
         return (app, StorageNodeHost.ListeningUrl(app, node));
     }

@@ -282,7 +282,7 @@ internal static class DhtCommand
         var command = new Command("version", "Print the DHT protocol version and Granary's.");
         CommandRunner.SetAction(command, async (context, _) =>
         {
-            await context.Output.WriteLineAsync($"granary-dht/1 ({Storage.StorageNodeHost.ApplicationVersion})");
+            await context.Output.WriteLineAsync($"granary-dht/1 ({Hosting.GranaryWebApp.ApplicationVersion})");
             return GranaryCli.Success;
         });
         return command;

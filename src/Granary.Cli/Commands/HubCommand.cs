@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Granary.Hosting;
 using Granary.Hub;
 using Granary.Hub.Data;
 using Microsoft.AspNetCore.Builder;
@@ -87,7 +88,7 @@ internal static class HubCommand
             WebApplication app;
             try
             {
-                app = await HubHost.BuildAsync(hub, new HubHostOptions { Logging = Daemon.ConfigureLogging }, cancellationToken);
+                app = await HubHost.BuildAsync(hub, new ServerHostOptions { Logging = Daemon.ConfigureLogging }, cancellationToken);
             }
             catch (System.Data.Common.DbException e)
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Granary.Hosting;
 using Granary.Core.Formats;
 using Granary.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,7 +91,7 @@ internal static class NodeCommand
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var node = Open(context.Parse.GetValue(dir)!);
-            var app = StorageNodeHost.Build(node, new StorageHostOptions { Logging = Daemon.ConfigureLogging });
+            var app = StorageNodeHost.Build(node, new ServerHostOptions { Logging = Daemon.ConfigureLogging });
             Func<IAsyncDisposable?>? dht = node.Options.Dht is null ? null : () => DhtStorage.JoinAndPublish(
                 node,
                 StorageNodeHost.ListeningUrl(app, node),

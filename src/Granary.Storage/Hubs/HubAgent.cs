@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Granary.Hosting;
 using Granary.Core.Protocol;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -148,7 +149,7 @@ internal sealed class HubAgent(
     {
         var sequence = Math.Max(time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _lastSequence) + 1);
         Interlocked.Exchange(ref _lastSequence, sequence);
-        var announcement = Announcement.Create(directory.Key, url(), space.Capacity, space.Available, StorageNodeHost.ApplicationVersion, sequence);
+        var announcement = Announcement.Create(directory.Key, url(), space.Capacity, space.Available, GranaryWebApp.ApplicationVersion, sequence);
         using var response = await Http.PostAsJsonAsync(new Uri(hub, IntroducerProtocol.AnnouncePath), announcement, IntroducerProtocol.Json, cancellationToken).ConfigureAwait(false);
         await EnsureAsync(response, "announcing", cancellationToken).ConfigureAwait(false);
         var result = await response.Content.ReadFromJsonAsync<AnnounceResult>(IntroducerProtocol.Json, cancellationToken).ConfigureAwait(false)

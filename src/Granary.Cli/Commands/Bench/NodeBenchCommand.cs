@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Granary.Hosting;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Formats;
@@ -88,7 +89,7 @@ internal static partial class NodeBenchCommand
         try
         {
             var node = NodeDirectory.Create(Path.Combine(root, "node"), new StorageNodeOptions { Port = 1, Capacity = bytes * 2, Reserved = 0 });
-            await using var app = StorageNodeHost.Build(node, new StorageHostOptions { Port = 0, Logging = _ => { } });
+            await using var app = StorageNodeHost.Build(node, new ServerHostOptions { Port = 0, Logging = _ => { } });
             await app.StartAsync(cancellationToken);
             using var http = StorageClient.CreateHttpClient();
             var client = new StorageClient(StorageNodeHost.ListeningUrl(app, node), http);

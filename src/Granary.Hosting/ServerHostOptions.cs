@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Hosting;
+
+/// <summary>How to host a node or a hub beyond what its directory says: for tests, benchmarks and the grid.</summary>
+public sealed class ServerHostOptions
+{
+    /// <summary>Listen on this port instead of the configured one (0: any free port).</summary>
+    public int? Port { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where log messages go; by default one line each on the console, ASP.NET Core's own only from warnings up.</summary>
+    public Action<ILoggingBuilder>? Logging { get; init; }
+}
