@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Granary.Core.Erasure;
 
 /// <summary>
@@ -31,29 +33,29 @@ internal abstract class GfKernel
     /// <summary>Every kernel this machine can run, fastest first; the scalar kernel is always last.</summary>
     public static IEnumerable<GfKernel> Available()
     {
-        if (GfniKernel512.IsSupported)
+        if (Gfni512.IsSupported)
         {
-            yield return new GfniKernel512();
+            yield return new VectorGfKernel<Gfni512, Vector512<byte>, Vector512<byte>>();
         }
 
-        if (GfniKernel256.IsSupported)
+        if (Gfni256.IsSupported)
         {
-            yield return new GfniKernel256();
+            yield return new VectorGfKernel<Gfni256, Vector256<byte>, Vector256<byte>>();
         }
 
-        if (ShuffleKernel512.IsSupported)
+        if (Shuffle512.IsSupported)
         {
-            yield return new ShuffleKernel512();
+            yield return new VectorGfKernel<Shuffle512, Vector512<byte>, Nibbles<Vector512<byte>>>();
         }
 
-        if (ShuffleKernel256.IsSupported)
+        if (Shuffle256.IsSupported)
         {
-            yield return new ShuffleKernel256();
+            yield return new VectorGfKernel<Shuffle256, Vector256<byte>, Nibbles<Vector256<byte>>>();
         }
 
-        if (ShuffleKernel128.IsSupported)
+        if (Shuffle128.IsSupported)
         {
-            yield return new ShuffleKernel128();
+            yield return new VectorGfKernel<Shuffle128, Vector128<byte>, Nibbles<Vector128<byte>>>();
         }
 
         yield return ScalarGfKernel.Instance;
