@@ -27,7 +27,7 @@ internal static partial class NodeBenchCommand
 
     public static Command Create()
     {
-        var size = new Option<string>("--size") { Description = "Bytes to write and read each way.", DefaultValueFactory = _ => "1GiB", HelpName = "BYTES" };
+        var size = new Option<string>("--size") { Description = "Bytes to write and read each way (the temp disk needs about three times this: node, plain files, socket files).", DefaultValueFactory = _ => "1GiB", HelpName = "BYTES" };
         var streams = new Option<int>("--streams") { Description = "Requests in flight at once against the node (the grid client keeps several in flight per node); also the number of plain sockets.", DefaultValueFactory = _ => 2, HelpName = "N" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var command = new Command("node", "Storage node write and read throughput over loopback, beside plain file I/O and plain loopback sockets.") { size, streams, json };
