@@ -22,15 +22,7 @@ internal static class CheckCommand
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            Cap cap;
-            try
-            {
-                cap = Cap.Parse(context.Parse.GetValue(capArgument)!);
-            }
-            catch (CapFormatException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var cap = ClientOptions.ParseCap(context, capArgument);
 
             if (cap is LiteralCap)
             {

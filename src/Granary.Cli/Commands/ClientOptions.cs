@@ -2,6 +2,7 @@ using System.CommandLine;
 using Granary.Client;
 using Granary.Client.Hubs;
 using Granary.Client.Storage;
+using Granary.Core.Caps;
 
 namespace Granary.Cli.Commands;
 
@@ -18,6 +19,19 @@ internal static class ClientOptions
         Description = $"The client directory (secrets and grid settings); default ${ClientDirectory.EnvironmentVariable}, else ~/.granary/client. Created on first use.",
         HelpName = "DIR",
     };
+
+    /// <summary>The cap a command was given; a malformed one is a usage error that says what is wrong with it.</summary>
+    public static Cap ParseCap(CommandContext context, Argument<string> argument)
+    {
+        try
+        {
+            return Cap.Parse(context.Parse.GetValue(argument)!);
+        }
+        catch (CapFormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
 
     /// <summary>
     /// Opens the client dir and finds its grid: the static servers plus those its hubs introduce

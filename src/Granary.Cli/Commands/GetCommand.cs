@@ -17,15 +17,7 @@ internal static class GetCommand
         var command = new Command("get", "Fetch, verify, decode and decrypt a file from the grid.") { capArgument, output, range, clientDir };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            Cap cap;
-            try
-            {
-                cap = Cap.Parse(context.Parse.GetValue(capArgument)!);
-            }
-            catch (CapFormatException e)
-            {
-                throw new UsageException(e.Message);
-            }
+            var cap = ClientOptions.ParseCap(context, capArgument);
 
             if (cap is ChkVerifyCap)
             {

@@ -29,17 +29,7 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
 
     public (int Shares, long Bytes) Open()
     {
-        var shares = 0;
-        long bytes = 0;
-        foreach (var index in StoreLayout.IndexesIn(layout.Mutable))
-        {
-            foreach (var share in StoreLayout.ShareNumbersIn(layout.Slot(index)))
-            {
-                shares++;
-                bytes += new FileInfo(layout.SlotShare(index, share)).Length;
-            }
-        }
-
+        var (shares, bytes) = StoreLayout.Tally(layout.Mutable, layout.Slot);
         space.AddExisting(bytes);
         return (shares, bytes);
     }

@@ -43,17 +43,7 @@ internal sealed class ImmutableStore(
             StorageLog.CleanedIncoming(logger, stale);
         }
 
-        var shares = 0;
-        long bytes = 0;
-        foreach (var index in StoreLayout.IndexesIn(layout.Shares))
-        {
-            foreach (var share in StoreLayout.ShareNumbersIn(layout.Bucket(index)))
-            {
-                shares++;
-                bytes += new FileInfo(layout.Share(index, share)).Length;
-            }
-        }
-
+        var (shares, bytes) = StoreLayout.Tally(layout.Shares, layout.Bucket);
         space.AddExisting(bytes);
         return (shares, bytes);
     }

@@ -74,6 +74,24 @@ internal sealed class StoreLayout(string root)
         return numbers;
     }
 
+    /// <summary>How many share files the buckets or slots under <paramref name="area"/> hold, and their bytes.</summary>
+    public static (int Shares, long Bytes) Tally(string area, Func<StorageIndex, string> directoryOf)
+    {
+        var shares = 0;
+        long bytes = 0;
+        foreach (var index in IndexesIn(area))
+        {
+            var directory = directoryOf(index);
+            foreach (var share in ShareNumbersIn(directory))
+            {
+                shares++;
+                bytes += new FileInfo(Path.Combine(directory, Number(share))).Length;
+            }
+        }
+
+        return (shares, bytes);
+    }
+
     /// <summary>Every bucket or slot directory under <paramref name="area"/>, as storage indexes.</summary>
     public static IEnumerable<StorageIndex> IndexesIn(string area)
     {
