@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Granary.Storage;
 
-/// <summary>The node's log events, with stable ids. Secrets never appear in them.</summary>
+/// <summary>
+/// The node's log events, with stable ids. Secrets never appear in them, and text a client sent
+/// goes through <see cref="Hosting.LogText.Escape"/> first.
+/// </summary>
 internal static partial class StorageLog
 {
     [LoggerMessage(1001, LogLevel.Information, "Storage node {NodeId} serving {Url}")]
@@ -29,8 +32,20 @@ internal static partial class StorageLog
     [LoggerMessage(1105, LogLevel.Warning, "Write to share {Share} of {StorageIndex} conflicts with bytes already written at {Offset}")]
     public static partial void WriteConflict(ILogger logger, string storageIndex, int share, long offset);
 
+    [LoggerMessage(1106, LogLevel.Information, "Another upload secret joined the uploads of shares [{Shares}] of {StorageIndex} in progress")]
+    public static partial void UploadJoined(ILogger logger, string storageIndex, string shares);
+
+    [LoggerMessage(1004, LogLevel.Information, "Removed {Count} buckets that held no share (left by uploads that never finished)")]
+    public static partial void RemovedEmptyBuckets(ILogger logger, int count);
+
     [LoggerMessage(1201, LogLevel.Warning, "Corruption reported in immutable share {Share} of {StorageIndex}: {Reason}")]
     public static partial void CorruptionReported(ILogger logger, string storageIndex, int share, string reason);
+
+    [LoggerMessage(1202, LogLevel.Warning, "The node's own check confirms immutable share {Share} of {StorageIndex} is corrupt ({Finding}); an upload of it may now replace it")]
+    public static partial void CorruptionConfirmed(ILogger logger, string storageIndex, int share, string finding);
+
+    [LoggerMessage(1203, LogLevel.Information, "Kept immutable share {Share} of {StorageIndex}: the node's own check finds it sound")]
+    public static partial void ReportedShareSound(ILogger logger, string storageIndex, int share);
 
     [LoggerMessage(1301, LogLevel.Information, "Garbage collection removed {StorageIndex} ({Bytes} bytes): every lease expired")]
     public static partial void Collected(ILogger logger, string storageIndex, long bytes);
@@ -44,12 +59,12 @@ internal static partial class StorageLog
     [LoggerMessage(1402, LogLevel.Error, "Disk error serving {Method} {Path}")]
     public static partial void DiskError(ILogger logger, Exception exception, string method, string path);
 
-    [LoggerMessage(1401, LogLevel.Information, "Registered with hub {Hub} as farmer {Address} (height {Height}); announced {Url}")]
+    [LoggerMessage(1501, LogLevel.Information, "Registered with hub {Hub} as farmer {Address} (height {Height}); announced {Url}")]
     public static partial void HubJoined(ILogger logger, string hub, string address, int height, string url);
 
-    [LoggerMessage(1402, LogLevel.Warning, "Hub {Hub}: {Problem}; trying again in {Seconds} s")]
+    [LoggerMessage(1502, LogLevel.Warning, "Hub {Hub}: {Problem}; trying again in {Seconds} s")]
     public static partial void HubTrouble(ILogger logger, string hub, string problem, int seconds);
 
-    [LoggerMessage(1403, LogLevel.Information, "Hub {Hub} answers again")]
+    [LoggerMessage(1503, LogLevel.Information, "Hub {Hub} answers again")]
     public static partial void HubBack(ILogger logger, string hub);
 }

@@ -106,14 +106,14 @@ public sealed class ImmutableProtocolTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Another_client_cannot_join_an_upload_in_progress_but_the_same_one_can_resume()
+    public async Task The_same_client_allocating_again_keeps_its_upload()
     {
         var index = TestNode.RandomIndex();
         await AllocateAsync(index, [0], 100);
-        var other = await AllocateAsync(index, [0], 100, Secrets.New());
-        Assert.Empty(other.Allocated);
-        Assert.Empty(other.AlreadyHave);
+        await _node.Client.WriteAsync(index, 0, 0, new byte[40], _upload, CancellationToken.None);
         Assert.Equal(new[] { 0 }, (await AllocateAsync(index, [0], 100)).Allocated);
+        var progress = await _node.Client.WriteAsync(index, 0, 40, new byte[10], _upload, CancellationToken.None);
+        Assert.Equal(new[] { new ByteRange(50, 100) }, progress.Required);
     }
 
     [Theory]
@@ -215,8 +215,8 @@ public sealed class ImmutableProtocolTests : IAsyncLifetime
         var index = TestNode.RandomIndex();
         await AllocateAsync(index, [2], 10);
         await _node.Client.WriteAsync(index, 2, 0, new byte[10], _upload, CancellationToken.None);
-        await _node.Client.ReportCorruptionAsync(index, 2, "block 7 did not match its hash", CancellationToken.None);
-        var unknown = await Assert.ThrowsAsync<StorageException>(() => _node.Client.ReportCorruptionAsync(index, 3, "x", CancellationToken.None));
+        await _node.Client.ReportCorruptionAsync(index, 2, "block 7 did not match its hash", null, CancellationToken.None);
+        var unknown = await Assert.ThrowsAsync<StorageException>(() => _node.Client.ReportCorruptionAsync(index, 3, "x", null, CancellationToken.None));
         Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
     }
 

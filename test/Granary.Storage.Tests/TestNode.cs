@@ -5,6 +5,7 @@ using Granary.Core.Caps;
 using Granary.Core.Protocol;
 using Granary.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace Granary.Storage.Tests;
 
@@ -15,14 +16,18 @@ internal sealed class TestNode : IAsyncDisposable
     private readonly TempDirectory? _ownDirectory;
     private WebApplication _app;
 
-    private TestNode(string path, TempDirectory? ownDirectory, TimeProvider time, WebApplication app, StorageUrl url)
+    private TestNode(string path, TempDirectory? ownDirectory, TimeProvider time, WebApplication app, StorageUrl url, CapturedLog log)
     {
         Path = path;
         _ownDirectory = ownDirectory;
         Time = time;
         _app = app;
         Url = url;
+        Log = log;
     }
+
+    /// <summary>Every message the node has logged.</summary>
+    public CapturedLog Log { get; }
 
     public string Path { get; }
 
@@ -41,8 +46,9 @@ internal sealed class TestNode : IAsyncDisposable
         configure?.Invoke(options);
         NodeDirectory.Create(directory.Path, options);
         var clock = time ?? TimeProvider.System;
-        var (app, url) = await LaunchAsync(directory.Path, clock);
-        return new TestNode(directory.Path, directory, clock, app, url);
+        var log = new CapturedLog();
+        var (app, url) = await LaunchAsync(directory.Path, clock, log);
+        return new TestNode(directory.Path, directory, clock, app, url, log);
     }
 
     /// <summary>Stops the node and starts it again on the same directory (a restart).</summary>
@@ -50,7 +56,7 @@ internal sealed class TestNode : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
-        (_app, Url) = await LaunchAsync(Path, Time);
+        (_app, Url) = await LaunchAsync(Path, Time, Log);
     }
 
     /// <summary>A request with the node's authorization, for tests of the wire protocol itself.</summary>
@@ -77,10 +83,10 @@ internal sealed class TestNode : IAsyncDisposable
         _ownDirectory?.Dispose();
     }
 
-    private static async Task<(WebApplication App, StorageUrl Url)> LaunchAsync(string path, TimeProvider time)
+    private static async Task<(WebApplication App, StorageUrl Url)> LaunchAsync(string path, TimeProvider time, CapturedLog log)
     {
         var node = NodeDirectory.Open(path);
-        var app = StorageNodeHost.Build(node, new ServerHostOptions { Port = 0, Time = time, Logging = _ => { } });
+        var app = StorageNodeHost.Build(node, new ServerHostOptions { Port = 0, Time = time, Logging = logging => logging.AddProvider(log) });
         await app.StartAsync();
         return (app, StorageNodeHost.ListeningUrl(app, node));
     }

@@ -231,14 +231,14 @@ public sealed class ChkDecoder : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, p.SegmentCount);
         if (block.Length != p.BlockSizeOf(segment))
         {
-            throw new CorruptShareException(share, $"block {segment} is {block.Length} bytes, not {p.BlockSizeOf(segment)}");
+            throw new CorruptShareException(share, $"block {segment} is {block.Length} bytes, not {p.BlockSizeOf(segment)}", segment);
         }
 
         Span<byte> hash = stackalloc byte[HashSize];
         HashTag.Block.Hash(block, hash);
         if (!hash.SequenceEqual(leaves.AsSpan(segment * HashSize, HashSize)))
         {
-            throw new CorruptShareException(share, $"block {segment} does not match its block hash");
+            throw new CorruptShareException(share, $"block {segment} does not match its block hash", segment);
         }
     }
 

@@ -2,15 +2,17 @@ namespace Granary.Core.Chk;
 
 /// <summary>
 /// One share failed verification: its blocks or hashes do not match what the cap vouches for.
-/// The file may still be readable from other shares.
+/// The file may still be readable from other shares. When only one block is bad,
+/// <see cref="Segment"/> says which; the share's other blocks may still be good.
 /// </summary>
 public sealed class CorruptShareException : Exception
 {
-    public CorruptShareException(int shareNumber, string reason)
+    public CorruptShareException(int shareNumber, string reason, int? segment = null)
         : base($"Share {shareNumber} is corrupt: {reason}.")
     {
         ShareNumber = shareNumber;
         Reason = reason;
+        Segment = segment;
     }
 
     public CorruptShareException()
@@ -30,4 +32,7 @@ public sealed class CorruptShareException : Exception
     public int ShareNumber { get; }
 
     public string Reason { get; } = "";
+
+    /// <summary>The segment whose block is bad, when the rest of the share may be good; null when the whole share is unusable.</summary>
+    public int? Segment { get; }
 }

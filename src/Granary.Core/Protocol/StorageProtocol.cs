@@ -55,8 +55,14 @@ public sealed record ByteRange(long Begin, long End);
 /// <summary>After a write: the ranges still missing before the share is complete (none once it is).</summary>
 public sealed record UploadProgress(IReadOnlyList<ByteRange> Required);
 
-/// <summary>Body of <c>POST …/corrupt</c>.</summary>
-public sealed record CorruptionReport(string Reason);
+/// <summary>Body of <c>POST …/corrupt</c>: why, and optionally which blocks (by segment number) failed their hashes.</summary>
+public sealed record CorruptionReport(string Reason, IReadOnlyList<int>? Blocks = null);
+
+/// <summary>
+/// Answer to <c>POST …/corrupt</c>: whether the node's own check confirms the share is corrupt (an
+/// upload of the share may then replace it), and what it found.
+/// </summary>
+public sealed record CorruptionFinding(bool Confirmed, string? Finding = null);
 
 /// <summary>Every 4xx answer's body.</summary>
 public sealed record ErrorBody(string Error);

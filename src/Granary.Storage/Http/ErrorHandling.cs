@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Granary.Core.Protocol;
+using Granary.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,7 +34,7 @@ internal static class ErrorHandling
         }
         catch (ProblemException e)
         {
-            await RefuseAsync(context, logger, e.Status, e.Message).ConfigureAwait(false);
+            await RefuseAsync(context, logger, e.Status, e.Message, e.ContentRange).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -45,7 +46,7 @@ internal static class ErrorHandling
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && !context.RequestAborted.IsCancellationRequested)
         {
-            StorageLog.DiskError(logger, e, context.Request.Method, context.Request.Path);
+            StorageLog.DiskError(logger, e, LogText.Escape(context.Request.Method), LogText.Escape(context.Request.Path.Value));
             if (!context.Response.HasStarted)
             {
                 await WriteAsync(context, 507, "the node could not store or read the data (disk full or failing)").ConfigureAwait(false);
@@ -57,19 +58,24 @@ internal static class ErrorHandling
         }
     });
 
-    private static async Task RefuseAsync(HttpContext context, ILogger logger, int status, string message)
+    private static async Task RefuseAsync(HttpContext context, ILogger logger, int status, string message, string? contentRange = null)
     {
-        StorageLog.Rejected(logger, context.Request.Method, context.Request.Path, status, message);
+        StorageLog.Rejected(logger, LogText.Escape(context.Request.Method), LogText.Escape(context.Request.Path.Value), status, LogText.Escape(message));
         if (!context.Response.HasStarted)
         {
-            await WriteAsync(context, status, message).ConfigureAwait(false);
+            await WriteAsync(context, status, message, contentRange).ConfigureAwait(false);
         }
     }
 
-    public static async Task WriteAsync(HttpContext context, int status, string message)
+    public static async Task WriteAsync(HttpContext context, int status, string message, string? contentRange = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        if (contentRange is not null)
+        {
+            context.Response.Headers.ContentRange = contentRange;
+        }
+
         await context.Response.WriteAsJsonAsync(new ErrorBody(message), StorageProtocol.Json).ConfigureAwait(false);
     }
 }

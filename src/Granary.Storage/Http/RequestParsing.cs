@@ -55,8 +55,12 @@ internal static class RequestParsing
             ? secret
             : throw new ProblemException(StatusCodes.Status401Unauthorized, $"this request needs a {kind} in {StorageProtocol.SecretHeader}");
 
-    /// <summary>A write's <c>Content-Range: bytes FIRST-LAST/TOTAL-or-*</c>, as an offset and a length.</summary>
-    public static (long Offset, long Length) ContentRange(HttpRequest request)
+    /// <summary>
+    /// A write's <c>Content-Range: bytes FIRST-LAST/TOTAL-or-*</c>, as an offset and a length of at
+    /// most <paramref name="maximumLength"/> bytes (413 beyond: a range of more than that could not
+    /// even be counted without overflow, from 0 to <see cref="long.MaxValue"/>).
+    /// </summary>
+    public static (long Offset, long Length) ContentRange(HttpRequest request, long maximumLength)
     {
         var text = request.Headers.ContentRange.ToString();
         if (!ContentRangeHeaderValue.TryParse(text, out var range) || range.Unit != "bytes" || range.From is not long from || range.To is not long to || to < from)
@@ -67,6 +71,11 @@ internal static class RequestParsing
         if (range.Length is long total && to >= total)
         {
             throw new ProblemException(StatusCodes.Status416RangeNotSatisfiable, $"the range {from}-{to} runs past the stated total {total}");
+        }
+
+        if (to - from >= maximumLength)
+        {
+            throw new ProblemException(StatusCodes.Status413PayloadTooLarge, $"one write carries at most {maximumLength} bytes; the range {from}-{to} is longer");
         }
 
         return (from, to - from + 1);

@@ -39,8 +39,10 @@ internal static class ShareReader
 
             if (from >= length || count <= 0)
             {
-                response.Headers.ContentRange = $"bytes */{length.ToString(CultureInfo.InvariantCulture)}";
-                throw new ProblemException(416, $"the share is {length} bytes; that range is outside it");
+                throw new ProblemException(416, $"the share is {length} bytes; that range is outside it")
+                {
+                    ContentRange = $"bytes */{length.ToString(CultureInfo.InvariantCulture)}",
+                };
             }
 
             response.StatusCode = StatusCodes.Status206PartialContent;

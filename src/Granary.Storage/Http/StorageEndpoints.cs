@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Granary.Core.Formats;
 using Granary.Core.Protocol;
+using Granary.Hosting;
 using Granary.Storage.Mutable;
 using Granary.Storage.Shares;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,7 @@ internal static class StorageEndpoints
 {
     private const int ControlBodyLimit = 64 * 1024;
     private const int MaxReadVectors = 64;
+    private const int MaxReportedBlocks = 1024;
 
     public static IEndpointRouteBuilder MapStorageProtocol(this IEndpointRouteBuilder routes, NodeInfo node)
     {
@@ -96,11 +98,7 @@ internal static class StorageEndpoints
         var storageIndex = RequestParsing.Index(index);
         var shareNumber = RequestParsing.Share(share);
         var upload = RequestParsing.Secret(RequestParsing.Secrets(request), StorageProtocol.UploadSecret);
-        var (offset, length) = RequestParsing.ContentRange(request);
-        if (length > options.MaximumWriteSize)
-        {
-            throw new ProblemException(413, $"one write carries at most {options.MaximumWriteSize} bytes; this range is {length}");
-        }
+        var (offset, length) = RequestParsing.ContentRange(request, options.MaximumWriteSize);
 
         if (request.ContentLength is long declared && declared != length)
         {
@@ -151,19 +149,32 @@ internal static class StorageEndpoints
         };
     }
 
+    // The node checks the share itself, and only what its own check finds counts, so a false
+    // report costs a read, never data.
     private static async Task<IResult> ReportCorruptionAsync(string index, string share, HttpRequest request, ImmutableStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var storageIndex = RequestParsing.Index(index);
         var shareNumber = RequestParsing.Share(share);
         var report = await ReadJsonAsync<CorruptionReport>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        if (report.Blocks is { Count: > MaxReportedBlocks })
+        {
+            throw new ProblemException(400, $"a report names at most {MaxReportedBlocks} blocks; leave 'blocks' out to have the whole share checked");
+        }
+
         if (store.SharePath(storageIndex, shareNumber) is null)
         {
             throw new ProblemException(404, "this node holds no such share");
         }
 
-        var reason = report.Reason ?? "";
-        StorageLog.CorruptionReported(loggers.CreateLogger("Granary.Storage.Corruption"), storageIndex.ToString(), shareNumber, reason.Length <= 500 ? reason : reason[..500]);
-        return Results.Json(new { }, StorageProtocol.Json);
+        var logger = loggers.CreateLogger("Granary.Storage.Corruption");
+        StorageLog.CorruptionReported(logger, storageIndex.ToString(), shareNumber, LogText.Escape(report.Reason));
+        var verdict = await store.ConfirmCorruptionAsync(storageIndex, shareNumber, report.Blocks, cancellationToken).ConfigureAwait(false);
+        if (verdict is { Intact: true })
+        {
+            StorageLog.ReportedShareSound(logger, storageIndex.ToString(), shareNumber);
+        }
+
+        return Results.Json(new CorruptionFinding(verdict is { Intact: false }, verdict is { Intact: false } ? verdict.Summary : null), StorageProtocol.Json);
     }
 
     private static IResult RenewLease(string index, HttpRequest request, ImmutableStore immutable, MutableStore mutable, Leases.LeaseStore leases)
@@ -226,7 +237,7 @@ internal static class StorageEndpoints
 
             foreach (var write in vector.Write)
             {
-                if (write is null || write.Offset < 0 || write.Data is null || write.Offset + write.Data.Length > options.MaximumMutableShareSize)
+                if (write is null || write.Offset < 0 || write.Data is null || write.Offset > options.MaximumMutableShareSize - write.Data.Length)
                 {
                     throw new ProblemException(write?.Data is null || write.Offset < 0 ? 400 : 413, $"a write to share {share} needs offset >= 0 and data, ending within {options.MaximumMutableShareSize} bytes");
                 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Granary.Core.Caps;
+using Granary.Core.Chk;
 using Granary.Core.Protocol;
 using Granary.Storage.Leases;
 using Microsoft.Extensions.Logging;
@@ -27,8 +28,9 @@ internal sealed class ImmutableStore(
 {
     private readonly ConcurrentDictionary<(StorageIndex Index, int Share), ImmutableUpload> _uploads = new();
     private readonly Lock _allocationLock = new();
+    private readonly SemaphoreSlim _selfCheckGate = new(1, 1);
 
-    /// <summary>Removes what an earlier run left half-written and counts the stored bytes.</summary>
+    /// <summary>Removes what an earlier run left half-written, and buckets left with no share, and counts the stored bytes.</summary>
     public (int Shares, long Bytes) Open()
     {
         var stale = Directory.Exists(layout.Incoming) ? Directory.EnumerateFiles(layout.Incoming, "*", SearchOption.AllDirectories).Count() : 0;
@@ -43,35 +45,83 @@ internal sealed class ImmutableStore(
             StorageLog.CleanedIncoming(logger, stale);
         }
 
+        // An upload killed before its first share was complete leaves a bucket holding only the
+        // lease its allocation added.
+        var empty = 0;
+        foreach (var index in StoreLayout.IndexesIn(layout.Shares).ToList())
+        {
+            var held = StoreLayout.ShareNumbersIn(layout.Bucket(index));
+            if (held.Count == 0)
+            {
+                RemoveBucket(index);
+                empty++;
+                continue;
+            }
+
+            foreach (var marker in Directory.GetFiles(layout.Bucket(index), "*" + StoreLayout.CorruptMarkerSuffix))
+            {
+                if (!File.Exists(marker[..^StoreLayout.CorruptMarkerSuffix.Length]))
+                {
+                    File.Delete(marker);
+                }
+            }
+        }
+
+        if (empty > 0)
+        {
+            StorageLog.RemovedEmptyBuckets(logger, empty);
+        }
+
         var (shares, bytes) = StoreLayout.Tally(layout.Shares, layout.Bucket);
         space.AddExisting(bytes);
         return (shares, bytes);
     }
 
+    /// <summary>
+    /// Makes room for shares of a bucket. A share another upload secret is uploading, with the same
+    /// size, is joined: either secret may then write it (see <see cref="ImmutableUpload"/>). A share
+    /// the node found corrupt is allocated afresh; the upload replaces it when complete.
+    /// </summary>
     public AllocateResult Allocate(StorageIndex index, IReadOnlyList<int> shares, long size, byte[] uploadSecret, byte[] renewSecret, byte[] cancelSecret)
     {
         var secretHash = SHA256.HashData(uploadSecret);
+        var now = time.GetUtcNow();
         var alreadyHave = new List<int>();
         var allocated = new List<int>();
+        var joined = new List<int>();
         var refused = new List<int>();
         lock (_allocationLock)
         {
             foreach (var share in shares.Distinct().Order())
             {
-                if (File.Exists(layout.Share(index, share)))
+                if (File.Exists(layout.Share(index, share)) && !File.Exists(layout.CorruptMarker(index, share)))
                 {
                     alreadyHave.Add(share);
                 }
                 else if (_uploads.TryGetValue((index, share), out var upload))
                 {
-                    // The same client asking again (a retry) keeps its upload; another client cannot join it.
-                    (CryptographicOperations.FixedTimeEquals(upload.SecretHash, secretHash) && upload.Size == size ? allocated : refused).Add(share);
+                    // The same share of the same file: join it, whoever started it. A different
+                    // size cannot be the same share, so it is refused.
+                    if (upload.Size == size && !upload.Closed)
+                    {
+                        if (!upload.Admits(secretHash))
+                        {
+                            joined.Add(share);
+                        }
+
+                        upload.Join(secretHash, now);
+                        allocated.Add(share);
+                    }
+                    else
+                    {
+                        refused.Add(share);
+                    }
                 }
                 else if (space.TryReserve(size))
                 {
                     var path = layout.IncomingShare(index, share);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    _uploads[(index, share)] = new ImmutableUpload(index, share, path, size, secretHash, time.GetUtcNow());
+                    _uploads[(index, share)] = new ImmutableUpload(index, share, path, size, secretHash, now);
                     allocated.Add(share);
                 }
                 else
@@ -79,14 +129,20 @@ internal sealed class ImmutableStore(
                     refused.Add(share);
                 }
             }
-        }
 
-        if (alreadyHave.Count + allocated.Count > 0 && !leases.AddOrRenew(LeasesFile(index), renewSecret, cancelSecret))
-        {
-            throw new LeaseLimitException();
+            // Under the lock, so that removing a bucket whose last upload went cannot race this lease.
+            if (alreadyHave.Count + allocated.Count > 0 && !leases.AddOrRenew(LeasesFile(index), renewSecret, cancelSecret))
+            {
+                throw new LeaseLimitException();
+            }
         }
 
         StorageLog.Allocated(logger, index.ToString(), string.Join(",", allocated), size, string.Join(",", alreadyHave), string.Join(",", refused));
+        if (joined.Count > 0)
+        {
+            StorageLog.UploadJoined(logger, index.ToString(), string.Join(",", joined));
+        }
+
         return new AllocateResult(alreadyHave, allocated);
     }
 
@@ -98,12 +154,13 @@ internal sealed class ImmutableStore(
             return CompareWithFinished(index, share, offset, data.Span);
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(upload.SecretHash, SHA256.HashData(uploadSecret)))
+        var secretHash = SHA256.HashData(uploadSecret);
+        if (!upload.Admits(secretHash))
         {
             return WriteOutcome.Of(WriteStatus.WrongSecret);
         }
 
-        if (offset < 0 || offset + data.Length > upload.Size)
+        if (!Fits(offset, data.Length, upload.Size))
         {
             return WriteOutcome.Of(WriteStatus.OutOfRange);
         }
@@ -128,7 +185,7 @@ internal sealed class ImmutableStore(
             RandomAccess.Write(upload.Handle, data.Span, offset);
             Writeback.Start(upload.Handle, offset, data.Length);
             upload.Written.Add(offset, offset + data.Length);
-            upload.LastActivity = time.GetUtcNow();
+            upload.Touch(secretHash, time.GetUtcNow());
             if (upload.Written.Total < upload.Size)
             {
                 return new WriteOutcome(WriteStatus.Partial, upload.Written.Missing(upload.Size));
@@ -145,7 +202,10 @@ internal sealed class ImmutableStore(
         }
     }
 
-    /// <summary>Drops an upload in progress and frees its space.</summary>
+    /// <summary>
+    /// Withdraws one upload secret from an upload in progress; the upload is dropped, and its space
+    /// freed, when no secret holds it any more.
+    /// </summary>
     public async Task<WriteStatus> AbortAsync(StorageIndex index, int share, byte[] uploadSecret, CancellationToken cancellationToken)
     {
         if (!_uploads.TryGetValue((index, share), out var upload))
@@ -153,7 +213,8 @@ internal sealed class ImmutableStore(
             return WriteStatus.NoUpload;
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(upload.SecretHash, SHA256.HashData(uploadSecret)))
+        var secretHash = SHA256.HashData(uploadSecret);
+        if (!upload.Admits(secretHash))
         {
             return WriteStatus.WrongSecret;
         }
@@ -166,7 +227,16 @@ internal sealed class ImmutableStore(
                 return WriteStatus.NoUpload;
             }
 
-            Discard(upload);
+            lock (_allocationLock)
+            {
+                if (upload.Withdraw(secretHash) > 0)
+                {
+                    return WriteStatus.Complete;
+                }
+
+                Discard(upload);
+            }
+
             StorageLog.UploadAborted(logger, index.ToString(), share);
             return WriteStatus.Complete;
         }
@@ -204,7 +274,11 @@ internal sealed class ImmutableStore(
             {
                 if (!upload.Closed && now - upload.LastActivity >= limit)
                 {
-                    Discard(upload);
+                    lock (_allocationLock)
+                    {
+                        Discard(upload);
+                    }
+
                     StorageLog.UploadAbandoned(logger, upload.Index.ToString(), upload.Share, options.UploadIdleTimeoutMinutes);
                     swept++;
                 }
@@ -222,18 +296,67 @@ internal sealed class ImmutableStore(
     public long DeleteBucket(StorageIndex index)
     {
         long freed = 0;
-        var bucket = layout.Bucket(index);
-        foreach (var share in StoreLayout.ShareNumbersIn(bucket))
+        lock (_allocationLock)
         {
-            var path = layout.Share(index, share);
-            freed += new FileInfo(path).Length;
-            File.Delete(path);
+            foreach (var share in StoreLayout.ShareNumbersIn(layout.Bucket(index)))
+            {
+                var path = layout.Share(index, share);
+                freed += new FileInfo(path).Length;
+                File.Delete(path);
+                File.Delete(layout.CorruptMarker(index, share));
+            }
+
+            RemoveBucket(index);
         }
 
-        File.Delete(LeasesFile(index));
-        TryRemoveEmpty(bucket);
         space.Free(freed);
         return freed;
+    }
+
+    /// <summary>
+    /// Checks a share a client reports as corrupt, as far as the node can without the cap
+    /// (<see cref="ShareVerifier.SelfCheckAsync"/>). If the node finds it corrupt too, it marks it so:
+    /// the share stays readable, since its other blocks may still be what recovers the file, and an
+    /// upload of the same share is allowed to replace it. A report alone never changes a share.
+    /// Returns null when the node holds no such share.
+    /// </summary>
+    public async Task<ShareVerdict?> ConfirmCorruptionAsync(StorageIndex index, int share, IReadOnlyCollection<int>? segments, CancellationToken cancellationToken)
+    {
+        await _selfCheckGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var path = SharePath(index, share);
+            if (path is null)
+            {
+                return null;
+            }
+
+            ShareVerdict verdict;
+            using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete))
+            {
+                verdict = await ShareVerifier.SelfCheckAsync(
+                    index, share, (offset, destination, ct) => RandomAccess.ReadAsync(handle, destination, offset, ct), segments, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!verdict.Intact)
+            {
+                lock (_allocationLock)
+                {
+                    if (File.Exists(path))
+                    {
+                        File.WriteAllText(layout.CorruptMarker(index, share), verdict.Summary + "\n");
+                    }
+                }
+
+                StorageLog.CorruptionConfirmed(logger, index.ToString(), share, verdict.Summary);
+            }
+
+            return verdict;
+        }
+        finally
+        {
+            _selfCheckGate.Release();
+        }
     }
 
     /// <summary>Closes the files of uploads still open when the node stops (they are dropped at the next start).</summary>
@@ -251,15 +374,23 @@ internal sealed class ImmutableStore(
         var bucket = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(bucket);
         upload.Dispose();
-        File.Move(upload.Path, target);
+        var replaced = File.Exists(target) ? new FileInfo(target).Length : 0;
+        File.Move(upload.Path, target, overwrite: true);
+        File.Delete(layout.CorruptMarker(upload.Index, upload.Share));
         StoreLayout.SyncDirectory(bucket);
+        space.Free(replaced);
         upload.Closed = true;
-        _uploads.TryRemove((upload.Index, upload.Share), out _);
-        space.Commit(upload.Size);
-        TryRemoveEmpty(Path.GetDirectoryName(upload.Path)!);
+        lock (_allocationLock)
+        {
+            _uploads.TryRemove((upload.Index, upload.Share), out _);
+            space.Commit(upload.Size);
+            TryRemoveEmpty(Path.GetDirectoryName(upload.Path)!);
+        }
+
         StorageLog.ShareCompleted(logger, upload.Index.ToString(), upload.Share, upload.Size);
     }
 
+    // Callers hold the allocation lock, so no allocation can add a lease to a bucket being removed.
     private void Discard(ImmutableUpload upload)
     {
         upload.Closed = true;
@@ -268,7 +399,30 @@ internal sealed class ImmutableStore(
         File.Delete(upload.Path);
         space.Cancel(upload.Size);
         TryRemoveEmpty(Path.GetDirectoryName(upload.Path)!);
+        if (StoreLayout.ShareNumbersIn(layout.Bucket(upload.Index)).Count == 0 && !UploadsOf(upload.Index))
+        {
+            RemoveBucket(upload.Index);
+        }
     }
+
+    private bool UploadsOf(StorageIndex index) => _uploads.Keys.Any(key => key.Index.Equals(index));
+
+    /// <summary>Removes a bucket directory with no share left: its leases file and markers, then the directory and an empty prefix directory.</summary>
+    private void RemoveBucket(StorageIndex index)
+    {
+        var bucket = layout.Bucket(index);
+        File.Delete(LeasesFile(index));
+        foreach (var marker in Directory.Exists(bucket) ? Directory.GetFiles(bucket, "*" + StoreLayout.CorruptMarkerSuffix) : [])
+        {
+            File.Delete(marker);
+        }
+
+        TryRemoveEmpty(bucket);
+        TryRemoveEmpty(Path.GetDirectoryName(bucket)!);
+    }
+
+    /// <summary>Whether <paramref name="length"/> bytes at <paramref name="offset"/> lie within <paramref name="size"/> bytes, without overflowing.</summary>
+    private static bool Fits(long offset, long length, long size) => offset >= 0 && length >= 0 && length <= size && offset <= size - length;
 
     // A write to a share that is already whole succeeds only if it repeats the stored bytes (a
     // client retrying its last write after losing the answer).
@@ -282,7 +436,7 @@ internal sealed class ImmutableStore(
 
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var length = RandomAccess.GetLength(handle);
-        if (offset < 0 || offset + data.Length > length)
+        if (!Fits(offset, data.Length, length))
         {
             return WriteOutcome.Of(WriteStatus.OutOfRange);
         }

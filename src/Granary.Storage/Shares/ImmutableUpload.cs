@@ -1,12 +1,24 @@
+using System.Security.Cryptography;
 using Granary.Core.Caps;
 using Microsoft.Win32.SafeHandles;
 
 namespace Granary.Storage.Shares;
 
 /// <summary>One share being uploaded: its file under <c>incoming/</c>, what has been written, and who may write.</summary>
+/// <remarks>
+/// Several upload secrets may hold one upload (docs/storage-protocol.md §4): a client that allocates
+/// a share another secret is uploading, with the same size, joins it. That is safe because the
+/// storage index is a hash of the file's key and a share is a function of the key and the encoding,
+/// so two uploads of one storage index and size carry the same bytes; write-once refuses any other.
+/// </remarks>
 internal sealed class ImmutableUpload(StorageIndex index, int share, string path, long size, byte[] secretHash, DateTimeOffset started)
     : IDisposable
 {
+    /// <summary>Upload secrets one upload keeps at most; a joiner beyond this replaces the one idle longest.</summary>
+    public const int MaxWriters = 8;
+
+    private readonly List<(byte[] SecretHash, DateTimeOffset LastSeen)> _writers = [(secretHash, started)];
+
     /// <summary>Kept open from allocation to completion: one open per upload, not per write.</summary>
     public SafeFileHandle Handle { get; } = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
 
@@ -18,18 +30,97 @@ internal sealed class ImmutableUpload(StorageIndex index, int share, string path
 
     public long Size { get; } = size;
 
-    /// <summary>SHA-256 of the upload secret that allocated it; every write and abort must present the same secret.</summary>
-    public byte[] SecretHash { get; } = secretHash;
-
     public ByteRanges Written { get; } = new();
 
-    /// <summary>Serializes writes to this share; writes to different shares run in parallel.</summary>
+    /// <summary>Serializes writes, joins and aborts of this share; different shares run in parallel.</summary>
     public SemaphoreSlim Lock { get; } = new(1, 1);
 
     public DateTimeOffset LastActivity { get; set; } = started;
 
-    /// <summary>Set once the share is complete or aborted; later operations find it gone.</summary>
+    /// <summary>Set once the share is complete or dropped; later operations find it gone.</summary>
     public bool Closed { get; set; }
 
+    /// <summary>Whether the SHA-256 <paramref name="secretHash"/> of an upload secret may write this share.</summary>
+    public bool Admits(byte[] secretHash)
+    {
+        lock (_writers)
+        {
+            return IndexOf(secretHash) >= 0;
+        }
+    }
+
+    /// <summary>Lets another upload secret write this share too (or notes a retry by one that already may).</summary>
+    public void Join(byte[] secretHash, DateTimeOffset now)
+    {
+        lock (_writers)
+        {
+            var at = IndexOf(secretHash);
+            if (at >= 0)
+            {
+                _writers[at] = (secretHash, now);
+                return;
+            }
+
+            if (_writers.Count == MaxWriters)
+            {
+                var oldest = 0;
+                for (var i = 1; i < _writers.Count; i++)
+                {
+                    if (_writers[i].LastSeen < _writers[oldest].LastSeen)
+                    {
+                        oldest = i;
+                    }
+                }
+
+                _writers.RemoveAt(oldest);
+            }
+
+            _writers.Add((secretHash, now));
+        }
+    }
+
+    /// <summary>Notes a write by <paramref name="secretHash"/>.</summary>
+    public void Touch(byte[] secretHash, DateTimeOffset now)
+    {
+        LastActivity = now;
+        lock (_writers)
+        {
+            var at = IndexOf(secretHash);
+            if (at >= 0)
+            {
+                _writers[at] = (secretHash, now);
+            }
+        }
+    }
+
+    /// <summary>Withdraws one upload secret; returns how many still hold the upload.</summary>
+    public int Withdraw(byte[] secretHash)
+    {
+        lock (_writers)
+        {
+            var at = IndexOf(secretHash);
+            if (at >= 0)
+            {
+                _writers.RemoveAt(at);
+            }
+
+            return _writers.Count;
+        }
+    }
+
     public void Dispose() => Handle.Dispose();
+
+    // Callers hold the lock on _writers.
+    private int IndexOf(byte[] secretHash)
+    {
+        for (var i = 0; i < _writers.Count; i++)
+        {
+            if (CryptographicOperations.FixedTimeEquals(_writers[i].SecretHash, secretHash))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }

@@ -15,6 +15,7 @@ internal sealed class StoreLayout(string root)
     public const string FormatLine = "granary-share-store 1";
     public const string LeasesFileName = "leases";
     public const string WriteEnablerFileName = "write-enabler";
+    public const string CorruptMarkerSuffix = ".corrupt";
 
     public string Root { get; } = root;
 
@@ -27,6 +28,12 @@ internal sealed class StoreLayout(string root)
     public string Bucket(StorageIndex index) => Path.Combine(Shares, Prefix(index), index.ToString());
 
     public string Share(StorageIndex index, int share) => Path.Combine(Bucket(index), Number(share));
+
+    /// <summary>
+    /// Beside a share the node has found corrupt itself: the finding. Such a share stays readable (its
+    /// other blocks may still be needed) until an upload of the same share replaces it.
+    /// </summary>
+    public string CorruptMarker(StorageIndex index, int share) => Share(index, share) + CorruptMarkerSuffix;
 
     public string IncomingShare(StorageIndex index, int share) => Path.Combine(Incoming, Prefix(index), index.ToString(), Number(share));
 

@@ -1,5 +1,6 @@
 using Granary.Core.Caps;
 using Granary.Core.Chk;
+using Granary.Testing;
 
 namespace Granary.Core.Tests.Chk;
 

@@ -1,4 +1,5 @@
 using Granary.Core.Chk;
+using Granary.Testing;
 
 namespace Granary.Core.Tests.Chk;
 

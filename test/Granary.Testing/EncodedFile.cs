@@ -1,10 +1,10 @@
 using Granary.Core.Caps;
 using Granary.Core.Chk;
 
-namespace Granary.Core.Tests.Chk;
+namespace Granary.Testing;
 
 /// <summary>A file encoded into whole shares held in memory, and decoding them back.</summary>
-internal sealed class EncodedFile : IChkSegmentSink
+public sealed class EncodedFile : IChkSegmentSink
 {
     private readonly MemoryStream[] _blocks;
 
