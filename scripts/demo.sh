@@ -4,7 +4,8 @@
 # reads it back again from the 3 that are left. Leaves nothing running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-prerequisites.sh
+./scripts/install-prerequisites.sh --run
+command -v dotnet >/dev/null || { echo "demo.sh: the .NET 10 SDK (dotnet) is needed to build Granary" >&2; exit 1; }
 echo "building granary (dotnet publish, ReadyToRun) into artifacts/granary..."
 dotnet publish src/Granary.Cli -c Release -o artifacts/granary -nologo -v quiet -clp:ErrorsOnly
 granary="$PWD/artifacts/granary/granary"

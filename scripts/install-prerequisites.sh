@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages Granary needs at run time and in its tests, if missing.
-#   libsecp256k1-1             secp256k1 keys and bitcoin signed messages (Bitcoin Core's library)
-#   postgresql                 the hub's large-grid database; its tests run against a real server
-#   chromium, chromium-driver  the hub dashboard's browser tests (headless)
-#   wrk                        the hub's load benchmark (granary bench hub)
+# Installs, with apt-get, the Debian/Ubuntu packages Granary needs that are missing, and says which
+# and why before it does. Nothing is installed that is already there.
+#   scripts/install-prerequisites.sh          what the tests need (CI runs this)
+#   scripts/install-prerequisites.sh --run    only what running Granary needs (scripts/demo.sh runs this)
+#
+#   libsecp256k1-1             running: secp256k1 keys and bitcoin signed messages (Bitcoin Core's library)
+#   postgresql                 tests: the hub's large-grid database; its tests use a real server
+#   chromium, chromium-driver  tests: the hub dashboard's browser tests (headless)
+#   wrk                        tests: the hub's load benchmark (granary bench hub)
 set -euo pipefail
 
-packages=(libsecp256k1-1 postgresql chromium chromium-driver wrk)
+packages=(libsecp256k1-1)
+purpose="to run Granary"
+if [[ "${1:-}" != "--run" ]]; then
+  packages+=(postgresql chromium chromium-driver wrk)
+  purpose="to run Granary and its tests"
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -14,13 +24,13 @@ done
 ((${#missing[@]} == 0)) && exit 0
 
 if ! command -v apt-get >/dev/null; then
-  echo "Please install: ${missing[*]} (no apt-get here)" >&2
+  echo "Granary needs these packages $purpose: ${missing[*]} (no apt-get here: please install them)" >&2
   exit 1
 fi
 
 sudo=()
 [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-echo "Installing ${missing[*]}"
+echo "Installing ${missing[*]} with apt-get${sudo:+ (through sudo)}: needed $purpose" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 \
   || { "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" apt-get install -y -q "${missing[@]}" >/dev/null; }

@@ -21,9 +21,13 @@ if ! dotnet build Granary.slnx -c Release -nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
-# The hub's tests run against a real PostgreSQL too; start one on loopback unless one is given.
+# The hub's tests run against a real PostgreSQL too: unless one is given, a private throw-away
+# server in a temporary directory, stopped and deleted when the tests end (the system's own
+# PostgreSQL service is never touched).
 if [[ -z "${GRANARY_TEST_POSTGRES:-}" ]]; then
-  if url=$(./scripts/start-postgres.sh); then
+  pgdir=$(mktemp -d /tmp/granary-test-postgres.XXXXXX)
+  trap './scripts/start-postgres.sh --stop "$pgdir"; rm -rf "$pgdir"' EXIT
+  if url=$(./scripts/start-postgres.sh "$pgdir"); then
     export GRANARY_TEST_POSTGRES="$url"
   else
     echo "test.sh: no PostgreSQL server could be started; the PostgreSQL tests will fail" >&2

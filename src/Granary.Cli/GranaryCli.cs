@@ -44,7 +44,7 @@ public static class GranaryCli
         if (result.Errors.Count > 0)
         {
             var command = CommandRunner.CommandPath(result.CommandResult);
-            await error.WriteLineAsync($"granary: {result.Errors[0].Message.TrimEnd('.')} (see '{command} --help')").ConfigureAwait(false);
+            await error.WriteLineAsync($"{command}: {Describe(result)} (see '{command} --help')").ConfigureAwait(false);
             return Usage;
         }
 
@@ -52,5 +52,24 @@ public static class GranaryCli
         // nodes, a node finishes requests) before the process is ended regardless.
         var configuration = new InvocationConfiguration { Output = output, Error = error, ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
         return await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The parser's first error is often not the one to show ("Required command was not provided"
+    // for a misspelt command; an unknown option taken as the file argument): name the word that is
+    // wrong when there is one.
+    private static string Describe(ParseResult result)
+    {
+        var command = result.CommandResult.Command;
+        var wrong = result.Tokens.FirstOrDefault(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.Length > 1 && t.Value.StartsWith('-'))?.Value
+            ?? result.UnmatchedTokens.FirstOrDefault();
+        var missing = command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0 && result.GetResult(a) is not { Tokens.Count: > 0 });
+        return wrong switch
+        {
+            null when missing is not null => $"missing {missing.Name}",
+            null => result.Errors[0].Message.TrimEnd('.'),
+            _ when wrong.StartsWith('-') => $"unknown option '{wrong}'",
+            _ when command.Subcommands.Count > 0 => $"unknown command '{wrong}'",
+            _ => $"unexpected argument '{wrong}'",
+        };
     }
 }

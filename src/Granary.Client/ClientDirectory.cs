@@ -11,7 +11,8 @@ namespace Granary.Client;
 /// A client's directory: <c>client.json</c> (encoding parameters, the grid), and two secrets kept
 /// as Tahoe-LAFS keeps them, base32 in files of mode 0600: <c>private/convergence</c> (files
 /// encrypt to the same shares only under the same convergence secret) and <c>private/secret</c>
-/// (from which lease secrets derive). Created on first use.
+/// (from which lease secrets derive). Each secret is made the first time it is needed, so a command
+/// that fails before storing anything leaves no directory behind.
 /// </summary>
 public sealed class ClientDirectory
 {
@@ -20,31 +21,61 @@ public sealed class ClientDirectory
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private ClientDirectory(string path, ClientConfig config, byte[] convergence, byte[] leaseSecret)
+    private readonly Lazy<byte[]> _convergence;
+    private readonly Lazy<LeaseSecrets> _leases;
+
+    private ClientDirectory(string path, ClientConfig config)
     {
         Path = path;
         Config = config;
-        ConvergenceSecret = convergence;
-        Leases = new LeaseSecrets(leaseSecret);
+        _convergence = new Lazy<byte[]>(() => Secret(path, "convergence"));
+        _leases = new Lazy<LeaseSecrets>(() => new LeaseSecrets(Secret(path, "secret")));
     }
 
     public string Path { get; }
 
     public ClientConfig Config { get; }
 
-    public byte[] ConvergenceSecret { get; }
+    /// <summary>The convergence secret (made now if the directory has none yet).</summary>
+    public byte[] ConvergenceSecret => _convergence.Value;
 
-    public LeaseSecrets Leases { get; }
+    /// <summary>Lease secrets, derived from the client's lease secret (made now if it has none yet).</summary>
+    public LeaseSecrets Leases => _leases.Value;
 
     public string ConvergenceFile => System.IO.Path.Combine(Path, "private", "convergence");
 
-    /// <summary>Where a client directory lives when none is named: <c>$GRANARY_CLIENT_DIR</c>, else <c>~/.granary/client</c>.</summary>
-    public static string DefaultPath() =>
-        Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".granary", "client");
+    /// <summary>Whether the directory has a <c>client.json</c>.</summary>
+    public bool Configured => File.Exists(System.IO.Path.Combine(Path, ConfigFile));
 
-    /// <summary>Opens a client directory, creating it (with new secrets and default settings) if it does not exist.</summary>
+    /// <summary>Where a client directory lives when none is named: <c>$GRANARY_CLIENT_DIR</c>, else <c>~/.granary/client</c>.</summary>
+    public static string DefaultPath()
+    {
+        if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+        if (home.Length == 0)
+        {
+            throw new InvalidOperationException($"There is no home directory to keep ~/.granary/client in; name a client directory with --client-dir or ${EnvironmentVariable}.");
+        }
+
+        return System.IO.Path.Combine(home, ".granary", "client");
+    }
+
+    /// <summary>
+    /// Opens a client directory without creating anything: a directory without <c>client.json</c>
+    /// has the default settings (and so no servers).
+    /// </summary>
+    public static ClientDirectory Open(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var configPath = System.IO.Path.Combine(full, ConfigFile);
+        return new ClientDirectory(full, File.Exists(configPath) ? ReadConfig(configPath) : new ClientConfig());
+    }
+
+    /// <summary>Opens a client directory, writing <paramref name="initial"/> (or the default settings) as its <c>client.json</c> if it has none.</summary>
     public static ClientDirectory OpenOrCreate(string path, ClientConfig? initial = null)
     {
         var full = System.IO.Path.GetFullPath(path);
@@ -55,6 +86,11 @@ public sealed class ClientDirectory
             WriteConfig(configPath, initial ?? new ClientConfig());
         }
 
+        return new ClientDirectory(full, ReadConfig(configPath));
+    }
+
+    private static ClientConfig ReadConfig(string configPath)
+    {
         ClientConfig config;
         try
         {
@@ -75,7 +111,7 @@ public sealed class ClientDirectory
             }
         }
 
-        return new ClientDirectory(full, config, Secret(full, "convergence"), Secret(full, "secret"));
+        return config;
     }
 
     public IReadOnlyList<StorageUrl> ServerUrls => Config.Servers.Select(StorageUrl.Parse).ToList();

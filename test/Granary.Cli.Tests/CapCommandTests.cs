@@ -75,7 +75,7 @@ public sealed class CapCommandTests : IDisposable
     [InlineData("not a size", "--convergence-secret", "YQ==", "--segment-size", "lots")]
     [InlineData("between 1 byte and 1 GiB", "--convergence-secret", "YQ==", "--segment-size", "0")]
     [InlineData("Cannot parse argument 'x'", "--convergence-secret", "YQ==", "-k", "x")]
-    [InlineData("Unrecognized command or argument '--frobnicate'", "--convergence-secret", "YQ==", "--frobnicate")]
+    [InlineData("unknown option '--frobnicate'", "--convergence-secret", "YQ==", "--frobnicate")]
     [InlineData("does not exist", "--convergence-file", "/nonexistent/secret")]
     public async Task Bad_arguments_give_one_line_and_exit_code_2(string reason, params string[] rest)
     {

@@ -11,36 +11,43 @@ internal sealed class TestGrid : IAsyncDisposable
     private readonly TempDirectory _directory;
     private readonly RunningProcess _supervisor;
     private readonly HashSet<int> _stopped = [];
+    private readonly List<RunningProcess> _restarted = [];
+    private readonly List<Node> _nodes;
 
     private TestGrid(TempDirectory directory, RunningProcess supervisor, IReadOnlyList<Node> nodes)
     {
         _directory = directory;
         _supervisor = supervisor;
-        Nodes = nodes;
+        _nodes = [.. nodes];
     }
 
     public string Root => _directory.Path;
 
     public string ClientDir => Path.Combine(Root, "client");
 
-    public IReadOnlyList<Node> Nodes { get; }
+    public IReadOnlyList<Node> Nodes => _nodes;
 
     public sealed record Node(string Name, string Dir, int Pid, string Url);
 
-    public static async Task<TestGrid> StartAsync(int nodes = 10, string capacity = "2GiB", int? requestTimeoutSeconds = null, int? happy = null)
+    public static async Task<TestGrid> StartAsync(int nodes = 10, string capacity = "2GiB", int? requestTimeoutSeconds = null, int? happy = null, int? maxSegmentSize = null)
     {
         var directory = new TempDirectory("granary-grid");
         var supervisor = RunningProcess.Start(["grid", "up", "--dir", directory.Path, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--capacity", capacity]);
         await supervisor.WaitForOutputAsync("client dir:");
         var state = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(Path.Combine(directory.Path, "grid.json")))!;
         var list = state["Nodes"]!.AsArray().Select(n => new Node((string)n!["Name"]!, (string)n["Dir"]!, (int)n["Pid"]!, (string)n["Url"]!)).ToList();
-        if (requestTimeoutSeconds is not null || happy is not null)
+        if (requestTimeoutSeconds is not null || happy is not null || maxSegmentSize is not null)
         {
             var configPath = Path.Combine(directory.Path, "client", "client.json");
             var config = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(configPath))!;
             if (requestTimeoutSeconds is int timeout)
             {
                 config["requestTimeoutSeconds"] = timeout;
+            }
+
+            if (maxSegmentSize is int segment)
+            {
+                config["maxSegmentSize"] = segment;
             }
 
             if (happy is int h)
@@ -86,6 +93,24 @@ internal sealed class TestGrid : IAsyncDisposable
 
     public void Kill(Node node) => Signal(node.Pid, 9);
 
+    /// <summary>Starts a killed node again on its directory (and port), as its farmer would; returns it with its new pid.</summary>
+    public async Task<Node> RestartAsync(Node node)
+    {
+        var process = RunningProcess.Start(["node", "run", node.Dir]);
+        _restarted.Add(process);
+        var url = await process.FirstLineAsync();
+        var restarted = node with { Pid = process.Id, Url = url };
+        _nodes[_nodes.IndexOf(node)] = restarted;
+        return restarted;
+    }
+
+    /// <summary>Files of uploads in progress on a node (under its incoming/).</summary>
+    public static IReadOnlyList<string> Incoming(Node node)
+    {
+        var incoming = Path.Combine(node.Dir, "incoming");
+        return Directory.Exists(incoming) ? Directory.GetFiles(incoming, "*", SearchOption.AllDirectories) : [];
+    }
+
     /// <summary>SIGSTOP: the node stays connected but never answers (until disposal continues it).</summary>
     public void Freeze(Node node)
     {
@@ -106,6 +131,11 @@ internal sealed class TestGrid : IAsyncDisposable
         foreach (var pid in _stopped)
         {
             Signal(pid, 18);
+        }
+
+        foreach (var process in _restarted)
+        {
+            await process.DisposeAsync();
         }
 
         await _supervisor.StopAsync(TimeSpan.FromSeconds(30));

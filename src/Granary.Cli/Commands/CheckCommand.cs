@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Granary.Client.Download;
 using Granary.Client.Maintenance;
 using Granary.Core.Caps;
 
@@ -39,20 +38,14 @@ internal static class CheckCommand
             var checker = new FileChecker(grid, client);
             CheckReport report;
             RepairResult? repaired = null;
-            try
+            using (var line = new ProgressLine(context))
             {
-                using var line = new ProgressLine(context);
                 var progress = ClientOptions.Progress(line);
                 report = await checker.CheckAsync(cap, context.Parse.GetValue(verify), progress, cancellationToken);
                 if (context.Parse.GetValue(repair))
                 {
                     repaired = await checker.RepairAsync((ChkReadCap)cap, report, progress, cancellationToken);
                 }
-            }
-            catch (DownloadException e)
-            {
-                await context.Error.WriteLineAsync($"granary check: {e.Message}");
-                return GranaryCli.Failure;
             }
 
             var final = repaired?.After ?? report;
@@ -106,7 +99,10 @@ internal static class CheckCommand
         report.GoodShares,
         report.Happiness,
         report.Missing,
-        holdings = report.Holdings.Select(h => new { h.Share, server = h.Server.ToString(), state = h.State.ToString().ToLowerInvariant(), h.Reason }),
+        report.PartlyCorrupt,
+        report.SegmentCount,
+        report.CapProblem,
+        holdings = report.Holdings.Select(h => new { h.Share, server = h.Server.ToString(), state = h.State.ToString().ToLowerInvariant(), h.Reason, h.BadBlocks, h.ConfirmedByNode }),
         summary = report.Summary,
     };
 }

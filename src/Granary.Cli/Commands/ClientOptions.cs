@@ -16,9 +16,13 @@ internal static class ClientOptions
 
     public static Option<DirectoryInfo> ClientDir() => new("--client-dir")
     {
-        Description = $"The client directory (secrets and grid settings); default ${ClientDirectory.EnvironmentVariable}, else ~/.granary/client. Created on first use.",
+        Description = $"The client directory (secrets and grid settings); default ${ClientDirectory.EnvironmentVariable}, else ~/.granary/client. 'granary grid up' writes one; secrets are made on first upload.",
         HelpName = "DIR",
     };
+
+    /// <summary>The client directory a command names (or the default one), opened without creating anything.</summary>
+    public static ClientDirectory OpenDirectory(CommandContext context, Option<DirectoryInfo> option) =>
+        ClientDirectory.Open(context.Parse.GetValue(option)?.FullName ?? ClientDirectory.DefaultPath());
 
     /// <summary>The cap a command was given; a malformed one is a usage error that says what is wrong with it.</summary>
     public static Cap ParseCap(CommandContext context, Argument<string> argument)
@@ -40,21 +44,17 @@ internal static class ClientOptions
     /// </summary>
     public static async Task<(ClientDirectory Client, StorageGrid Grid)> OpenAsync(CommandContext context, Option<DirectoryInfo> option, CancellationToken cancellationToken)
     {
-        var path = context.Parse.GetValue(option)?.FullName ?? ClientDirectory.DefaultPath();
-        ClientDirectory client;
-        try
+        var client = OpenDirectory(context, option);
+        var config = Path.Combine(client.Path, ClientDirectory.ConfigFile);
+        if (!client.Configured)
         {
-            client = ClientDirectory.OpenOrCreate(path);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new UsageException(e.Message);
+            throw new InvalidOperationException(
+                $"{config} does not exist: give the client directory 'granary grid up' wrote (--client-dir DIR or ${ClientDirectory.EnvironmentVariable}), or write one that lists hubs, servers or dhtBootstrap (see README)");
         }
 
-        var config = Path.Combine(client.Path, ClientDirectory.ConfigFile);
         if (client.Config.Servers.Count == 0 && client.Config.Hubs.Count == 0 && client.Config.DhtBootstrap.Count == 0)
         {
-            throw new UsageException(
+            throw new InvalidOperationException(
                 $"no storage servers, hubs or DHT nodes are configured in {config}: list hub URLs under \"hubs\", storage URLs under \"servers\" or DHT nodes under \"dhtBootstrap\", or use the client directory 'granary grid up' writes");
         }
 

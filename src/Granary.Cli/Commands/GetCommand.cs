@@ -27,6 +27,16 @@ internal static class GetCommand
             var (from, to) = ParseRange(context.Parse.GetValue(range));
             var grid = cap is LiteralCap ? ClientOptions.NoServers : (await ClientOptions.OpenAsync(context, clientDir, cancellationToken)).Grid;
             var target = context.Parse.GetValue(output);
+            if (target is not null && !Directory.Exists(target.DirectoryName))
+            {
+                throw new DirectoryNotFoundException($"cannot write {target.FullName}: the directory {target.DirectoryName} does not exist");
+            }
+
+            if (target is not null && Directory.Exists(target.FullName))
+            {
+                throw new IOException($"cannot write {target.FullName}: it is a directory (name the file to write)");
+            }
+
             var partial = target is null ? null : target.FullName + ".partial";
             try
             {
@@ -42,11 +52,6 @@ internal static class GetCommand
                 }
 
                 return GranaryCli.Success;
-            }
-            catch (DownloadException e)
-            {
-                await context.Error.WriteLineAsync($"granary get: {e.Message}");
-                return GranaryCli.Failure;
             }
             catch (ArgumentOutOfRangeException e)
             {

@@ -17,8 +17,12 @@ internal static class PutCommand
         var command = new Command("put", "Encrypt, erasure-code and store a file on the grid; prints its read cap.") { file, clientDir, json };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            var (client, grid) = await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
             var name = context.Parse.GetValue(file)!;
+            if (name != "-" && !File.Exists(name))
+            {
+                throw new FileNotFoundException(Directory.Exists(name) ? $"'{name}' is a directory, not a file" : $"'{name}' does not exist");
+            }
+
             string? spool = null;
             try
             {
@@ -30,11 +34,11 @@ internal static class PutCommand
                     await using var copy = new FileStream(spool, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
                     await stdin.CopyToAsync(copy, cancellationToken);
                 }
-                else if (!File.Exists(name))
-                {
-                    throw new UsageException($"'{name}' does not exist or is not a file");
-                }
 
+                // A file that fits in its cap needs no server and no secret.
+                var (client, grid) = Uploader.IsLiteral(new FileInfo(spool ?? name).Length)
+                    ? (ClientOptions.OpenDirectory(context, clientDir), ClientOptions.NoServers)
+                    : await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
                 var clock = Stopwatch.StartNew();
                 UploadResult result;
                 using (var line = new ProgressLine(context))
@@ -73,11 +77,6 @@ internal static class PutCommand
                 }
 
                 return GranaryCli.Success;
-            }
-            catch (UploadException e)
-            {
-                await context.Error.WriteLineAsync($"granary put: {e.Message}");
-                return GranaryCli.Failure;
             }
             finally
             {

@@ -12,8 +12,9 @@ namespace Granary.Client.Download;
 /// <remarks>
 /// Segments are fetched in windows of about 2 MiB per share, one ranged read per share per window,
 /// a few windows ahead of the decoder, so transfer and decoding overlap and memory stays bounded. A
-/// share that fails to answer, answers late or fails verification is replaced (see
-/// <see cref="ShareSession"/>) and only its part of the window is fetched again.
+/// block that fails its hash is replaced by another share's block of the same segment; a share that
+/// fails to answer, answers late or has bad hashes is replaced for the rest of the download (see
+/// <see cref="ShareSession"/>); only the replacement's part of the window is fetched.
 /// </remarks>
 public sealed class Downloader(StorageGrid grid)
 {
@@ -73,6 +74,7 @@ public sealed class Downloader(StorageGrid grid)
         var nextWindowStart = first;
         var plaintext = new byte[p.SegmentSize];
         var blocks = new byte[p.BlockSize * p.K];
+        var numbers = new int[p.K];
 
         void FetchAhead()
         {
@@ -91,46 +93,60 @@ public sealed class Downloader(StorageGrid grid)
             FetchAhead();
             for (var segment = window.First; segment < window.First + window.Count; segment++)
             {
-                while (true)
+                var length = await DecodeAsync(grid, session, window, segment, blocks, numbers, plaintext, cancellationToken).ConfigureAwait(false);
+                await consume(segment, plaintext.AsMemory(0, length)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    // Decodes one segment from k good blocks, replacing a block that fails its hash by another
+    // share's and a share that fails as a whole by another share.
+    private static async Task<int> DecodeAsync(
+        StorageGrid grid, ShareSession session, Window window, int segment, byte[] blocks, int[] numbers, byte[] plaintext, CancellationToken cancellationToken)
+    {
+        var p = session.Parameters;
+        var blockSize = p.BlockSizeOf(segment);
+        while (true)
+        {
+            var shares = await session.SharesForAsync(segment, cancellationToken).ConfigureAwait(false);
+            RemoteShare? failed = null;
+            Exception? failure = null;
+            for (var i = 0; i < shares.Count && failed is null; i++)
+            {
+                numbers[i] = shares[i].Share;
+                try
                 {
-                    var blockSize = p.BlockSizeOf(segment);
-                    var shares = session.Active.ToList();
-                    RemoteShare? failed = null;
-                    Exception? failure = null;
-                    for (var i = 0; i < shares.Count && failed is null; i++)
-                    {
-                        try
-                        {
-                            var data = await window.DataOfAsync(grid, session, shares[i], cancellationToken).ConfigureAwait(false);
-                            data.AsSpan((segment - window.First) * p.BlockSize, blockSize).CopyTo(blocks.AsSpan(i * blockSize));
-                        }
-                        catch (Exception e) when (e is StorageException or CorruptShareException)
-                        {
-                            (failed, failure) = (shares[i], e);
-                        }
-                    }
-
-                    if (failed is null)
-                    {
-                        try
-                        {
-                            var length = session.Decoder.DecodeSegment(segment, shares.Select(s => s.Share).ToArray(), blocks.AsSpan(0, blockSize * p.K), plaintext);
-                            await consume(segment, plaintext.AsMemory(0, length)).ConfigureAwait(false);
-                            break;
-                        }
-                        catch (CorruptShareException e)
-                        {
-                            (failed, failure) = (shares.First(s => s.Share == e.ShareNumber), e);
-                        }
-                        catch (CorruptFileException e)
-                        {
-                            throw new DownloadException($"The file's shares disagree: {e.Message}", e);
-                        }
-                    }
-
-                    await session.ReplaceAsync(failed, failure!, cancellationToken).ConfigureAwait(false);
+                    var data = await window.DataOfAsync(grid, session, shares[i], cancellationToken).ConfigureAwait(false);
+                    data.AsSpan((segment - window.First) * p.BlockSize, blockSize).CopyTo(blocks.AsSpan(i * blockSize));
+                }
+                catch (Exception e) when (e is StorageException or CorruptShareException)
+                {
+                    (failed, failure) = (shares[i], e);
                 }
             }
+
+            if (failed is null)
+            {
+                try
+                {
+                    return session.Decoder.DecodeSegment(segment, numbers, blocks.AsSpan(0, blockSize * p.K), plaintext);
+                }
+                catch (CorruptShareException e) when (e.Segment == segment)
+                {
+                    await session.BlockFailedAsync(shares.First(s => s.Share == e.ShareNumber), segment, e, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                catch (CorruptShareException e)
+                {
+                    (failed, failure) = (shares.First(s => s.Share == e.ShareNumber), e);
+                }
+                catch (CorruptFileException e)
+                {
+                    throw new DownloadException($"The file's shares disagree: {e.Message}", e);
+                }
+            }
+
+            await session.DropAsync(failed, failure!, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -167,7 +183,7 @@ public sealed class Downloader(StorageGrid grid)
         public static Window Fetch(StorageGrid grid, ShareSession session, int first, int count, CancellationToken cancellationToken)
         {
             var window = new Window(first, count);
-            foreach (var share in session.Active)
+            foreach (var share in session.Preferred)
             {
                 window.Start(grid, session, share, cancellationToken);
             }

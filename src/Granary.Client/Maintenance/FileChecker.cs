@@ -10,19 +10,24 @@ namespace Granary.Client.Maintenance;
 public sealed record RepairResult(IReadOnlyList<int> SharesMade, CheckReport After);
 
 /// <summary>
-/// Check (who holds which shares), verify (read and check every block of every copy) and repair
-/// (make the missing or corrupt shares again and place them on other servers).
+/// Check (who holds which shares, and do their URI extension blocks match the cap), verify (read and
+/// check every byte of every copy) and repair (make the missing or corrupt shares again and place them).
 /// </summary>
 /// <remarks>
-/// Repair reads k good shares segment by segment, decrypts and re-encodes each segment with the
-/// cap's own key and the URI extension block's segment size — so the new shares are exactly the
-/// lost ones — and uploads only the shares that are missing, placed by servers of happiness. It
-/// needs the read cap. At the end the re-encoded URI extension block must hash to the cap's, or the
-/// repair is undone.
+/// Judgement is per block, as a download reads: a copy whose hashes are sound but some of whose
+/// blocks fail is corrupt in those blocks only, and its other blocks still count towards recovering
+/// the file. Every corrupt copy found is reported to its node, which checks it itself; if it agrees,
+/// a repair may upload a good copy there to replace it (the bad copy stays readable until then).
+///
+/// Repair reads the file block by block from whatever good blocks there are, decrypts and
+/// re-encodes each segment with the cap's own key and the URI extension block's segment size — so
+/// the new shares are exactly the lost ones — and uploads the shares with no intact copy, placed by
+/// servers of happiness. It needs the read cap. At the end the re-encoded URI extension block must
+/// hash to the cap's, or the repair is undone.
 /// </remarks>
 public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
 {
-    private const int VerifyWindowBytes = 4 << 20;
+    private const int ParallelShares = 4;
 
     public async Task<CheckReport> CheckAsync(Cap cap, bool verify, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
@@ -38,33 +43,38 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
             .SelectMany(p => p.Holds.Order().Select(share => (p.Server, Share: share)))
             .ToList();
 
-        var results = new List<ShareHolding>();
-        if (!verify)
+        long done = 0;
+        using var gate = new SemaphoreSlim(ParallelShares);
+        var results = await Task.WhenAll(holdings.Select(async h =>
         {
-            results.AddRange(holdings.Select(h => new ShareHolding(h.Share, h.Server.Url.NodeId, h.Server.Url.BaseAddress.ToString(), ShareState.Present)));
-        }
-        else
-        {
-            long done = 0;
-            using var gate = new SemaphoreSlim(4);
-            var verified = await Task.WhenAll(holdings.Select(async h =>
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
             {
-                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
+                var result = await CheckOneAsync(verifyCap, h.Server, h.Share, verify, cancellationToken).ConfigureAwait(false);
+                if (verify)
                 {
-                    var holding = await VerifyOneAsync(verifyCap, h.Server, h.Share, cancellationToken).ConfigureAwait(false);
                     progress?.Report(new TransferProgress("verifying", Interlocked.Increment(ref done), holdings.Count));
-                    return holding;
                 }
-                finally
-                {
-                    gate.Release();
-                }
-            })).ConfigureAwait(false);
-            results.AddRange(verified);
-        }
 
-        return new CheckReport(text, verifyCap.StorageIndex.ToString(), verifyCap.K, verifyCap.N, client.Config.Happy, verify, results, problems);
+                return result;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        })).ConfigureAwait(false);
+
+        return new CheckReport(
+            text,
+            verifyCap.StorageIndex.ToString(),
+            verifyCap.K,
+            verifyCap.N,
+            client.Config.Happy,
+            verify,
+            [.. results.Select(r => r.Holding)],
+            problems,
+            results.Select(r => r.Segments).DefaultIfEmpty(0).Max(),
+            results.Select(r => r.CapProblem).FirstOrDefault(p => p is not null));
     }
 
     public async Task<RepairResult> RepairAsync(ChkReadCap cap, CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
@@ -79,84 +89,91 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
             throw new DownloadException($"Cannot repair: {report.Summary}.");
         }
 
-        var bad = report.Holdings.Where(h => !h.Good).Select(h => (h.Server, h.Share)).ToHashSet();
+        var bad = report.Holdings.Where(h => !h.Intact && !h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
+        var replaceable = report.Holdings.Where(h => !h.Intact && h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
         using var decoder = new ChkDecoder(cap);
         var session = await ShareSession.OpenAsync(grid, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
         var parameters = session.Parameters;
-        var sink = new ShareUploadSink(grid, client, progress, requireHappiness: false, knownBad: bad);
-        await sink.BeginAsync(parameters, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
-        if (sink.Assigned.Count == 0)
+        var sink = new ShareUploadSink(grid, client, progress, requireHappiness: false, knownBad: bad, replaceable: replaceable);
+        try
         {
-            return new RepairResult([], await CheckAsync(cap, report.Verified, null, cancellationToken).ConfigureAwait(false));
+            await sink.BeginAsync(parameters, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
+            if (sink.Assigned.Count == 0)
+            {
+                return new RepairResult([], await CheckAsync(cap, report.Verified, null, cancellationToken).ConfigureAwait(false));
+            }
+
+            using var encoder = new ChkEncoder(parameters, cap.Key);
+            var blocks = new byte[parameters.BlockSize * parameters.N];
+            await Downloader.ForEachSegmentAsync(grid, session, 0, parameters.SegmentCount - 1, async (segment, plaintext) =>
+            {
+                encoder.EncodeSegment(plaintext.Span, blocks);
+                var blockSize = parameters.BlockSizeOf(segment);
+                await sink.WriteSegmentAsync(segment, blocks.AsMemory(0, blockSize * parameters.N), blockSize, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+
+            var encoding = encoder.Finish();
+            if (!encoding.ReadCap.Equals(cap))
+            {
+                throw new DownloadException("Re-encoding the file does not reproduce its cap; the shares were not made by a compatible encoder, so nothing was repaired.");
+            }
+
+            await sink.FinishAsync(encoding, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await sink.AbortUnfinishedAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            throw;
         }
 
-        using var encoder = new ChkEncoder(parameters, cap.Key);
-        var blocks = new byte[parameters.BlockSize * parameters.N];
-        await Downloader.ForEachSegmentAsync(grid, session, 0, parameters.SegmentCount - 1, async (segment, plaintext) =>
-        {
-            encoder.EncodeSegment(plaintext.Span, blocks);
-            var blockSize = parameters.BlockSizeOf(segment);
-            await sink.WriteSegmentAsync(segment, blocks.AsMemory(0, blockSize * parameters.N), blockSize, cancellationToken).ConfigureAwait(false);
-        }, cancellationToken).ConfigureAwait(false);
-
-        var encoding = encoder.Finish();
-        if (!encoding.ReadCap.Equals(cap))
-        {
-            await sink.AbortUnfinishedAsync(cancellationToken).ConfigureAwait(false);
-            throw new DownloadException("Re-encoding the file does not reproduce its cap; the shares were not made by a compatible encoder, so nothing was repaired.");
-        }
-
-        await sink.FinishAsync(encoding, cancellationToken).ConfigureAwait(false);
         var after = await CheckAsync(cap, verify: false, null, cancellationToken).ConfigureAwait(false);
-        return new RepairResult([.. sink.Completed.Order()], after with { Holdings = [.. after.Holdings.Where(h => !bad.Contains((h.Server, h.Share)))] });
+        return new RepairResult([.. sink.Completed.Order()], after with { Holdings = [.. after.Holdings.Where(h => !bad.Contains((h.Server, h.Share)) && (!replaceable.Contains((h.Server, h.Share)) || sink.Completed.Contains(h.Share)))] });
     }
 
-    private async Task<ShareHolding> VerifyOneAsync(ChkVerifyCap cap, StorageClient server, int share, CancellationToken cancellationToken)
+    // One copy: the light check or every byte; reports a corrupt copy to its node. Returns the
+    // holding, the file's segment count if learnt, and why the cap is wrong if it is.
+    private async Task<(ShareHolding Holding, int Segments, string? CapProblem)> CheckOneAsync(
+        ChkVerifyCap cap, StorageClient server, int share, bool verify, CancellationToken cancellationToken)
     {
         var node = server.Url.NodeId;
         var url = server.Url.BaseAddress.ToString();
         using var decoder = new ChkDecoder(cap);
+        ShareRangeReader read = (offset, destination, ct) =>
+            new ValueTask<int>(grid.WithDeadlineAsync(server, c => server.ReadAsync(cap.StorageIndex, share, offset, destination, c), ct));
+        ShareVerdict verdict;
         try
         {
-            var remote = await RemoteShare.OpenAsync(grid, server, share, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
-            var p = decoder.Parameters;
-            var perWindow = Math.Max(1, VerifyWindowBytes / p.BlockSize);
-            var data = new byte[RemoteShare.BlocksLength(p, 0, Math.Min(perWindow, p.SegmentCount))];
-            for (var first = 0; first < p.SegmentCount; first += perWindow)
-            {
-                var count = Math.Min(perWindow, p.SegmentCount - first);
-                await remote.ReadBlocksAsync(grid, cap.StorageIndex, p, first, count, data, cancellationToken).ConfigureAwait(false);
-                for (var segment = first; segment < first + count; segment++)
-                {
-                    decoder.VerifyBlock(share, segment, data.AsSpan((segment - first) * p.BlockSize, p.BlockSizeOf(segment)));
-                }
-            }
-
-            return new ShareHolding(share, node, url, ShareState.Verified);
-        }
-        catch (CorruptShareException e)
-        {
-            try
-            {
-                await grid.WithDeadlineAsync(server, async ct =>
-                {
-                    await server.ReportCorruptionAsync(cap.StorageIndex, share, e.Reason, ct).ConfigureAwait(false);
-                    return true;
-                }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (StorageException)
-            {
-            }
-
-            return new ShareHolding(share, node, url, ShareState.Corrupt, e.Reason);
-        }
-        catch (CorruptFileException e)
-        {
-            return new ShareHolding(share, node, url, ShareState.Corrupt, e.Message);
+            verdict = verify
+                ? await ShareVerifier.VerifyAsync(decoder, share, read, null, cancellationToken).ConfigureAwait(false)
+                : await ShareVerifier.CheckExtensionAsync(decoder, share, read, cancellationToken).ConfigureAwait(false);
         }
         catch (StorageException e)
         {
-            return new ShareHolding(share, node, url, ShareState.Unreadable, e.Reason);
+            return (new ShareHolding(share, node, url, ShareState.Unreadable, e.Reason), 0, null);
         }
+        catch (CorruptFileException e)
+        {
+            return (new ShareHolding(share, node, url, ShareState.Corrupt, e.Message), 0, e.Message);
+        }
+
+        if (verdict.Intact)
+        {
+            return (new ShareHolding(share, node, url, verify ? ShareState.Verified : ShareState.Present), verdict.SegmentCount, null);
+        }
+
+        var confirmed = false;
+        try
+        {
+            var finding = await grid.WithDeadlineAsync(
+                server, ct => server.ReportCorruptionAsync(cap.StorageIndex, share, verdict.Summary, verdict.Usable ? verdict.BadSegments : null, ct), cancellationToken).ConfigureAwait(false);
+            confirmed = finding?.Confirmed ?? false;
+        }
+        catch (StorageException)
+        {
+            // Advisory: the node keeps the copy, and the repair places a good one elsewhere.
+        }
+
+        var reason = verdict.Summary + (confirmed ? " (the node confirms it)" : "");
+        return (new ShareHolding(share, node, url, ShareState.Corrupt, reason, verdict.Usable ? verdict.BadSegments : [], confirmed), verdict.SegmentCount, null);
     }
 }

@@ -61,9 +61,13 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
     public Task<int> ReadAsync(StorageIndex index, int share, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         ReadRangeAsync($"immutable/{index}/{Number(share)}", offset, destination, cancellationToken);
 
-    public async Task ReportCorruptionAsync(StorageIndex index, int share, string reason, CancellationToken cancellationToken) =>
-        await SendJsonAsync<object>(
-            HttpMethod.Post, $"immutable/{index}/{Number(share)}/corrupt", JsonContent.Create(new CorruptionReport(reason), options: StorageProtocol.Json), null, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Tells the node a share failed verification (and which blocks, by segment, if only some did).
+    /// The node checks the share itself and removes it if it agrees; the answer says whether it did.
+    /// </summary>
+    public Task<CorruptionFinding> ReportCorruptionAsync(StorageIndex index, int share, string reason, IReadOnlyList<int>? blocks, CancellationToken cancellationToken) =>
+        SendJsonAsync<CorruptionFinding>(
+            HttpMethod.Post, $"immutable/{index}/{Number(share)}/corrupt", JsonContent.Create(new CorruptionReport(reason, blocks), options: StorageProtocol.Json), null, cancellationToken);
 
     /// <summary>Adds or renews a lease; false when the node holds no shares of the index.</summary>
     public async Task<bool> RenewLeaseAsync(StorageIndex index, byte[] renewSecret, byte[] cancelSecret, CancellationToken cancellationToken)

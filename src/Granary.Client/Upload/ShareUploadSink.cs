@@ -23,7 +23,8 @@ internal sealed class ShareUploadSink(
     ClientDirectory client,
     IProgress<TransferProgress>? progress,
     bool requireHappiness = true,
-    IReadOnlySet<(NodeId Server, int Share)>? knownBad = null) : IChkSegmentSink
+    IReadOnlySet<(NodeId Server, int Share)>? knownBad = null,
+    IReadOnlySet<(NodeId Server, int Share)>? replaceable = null) : IChkSegmentSink
 {
     private const int RunBytes = 1 << 20;
     private const int WritesPerServer = 4;
@@ -67,8 +68,10 @@ internal sealed class ShareUploadSink(
         var unusable = probes.Where(p => !p.Reachable).ToDictionary(p => p.Server.Url.NodeId, p => p.Error ?? "unreachable");
         Unusable = unusable;
         // A corrupt copy does not count as held, and its server would only answer "already have" if
-        // asked to take that share again, so it takes no new shares.
-        var bad = knownBad ?? new HashSet<(NodeId, int)>();
+        // asked to take that share again, so it takes no new shares. A corrupt copy its node has
+        // confirmed is different: the node lets an upload of that share replace it, so the plan
+        // keeps the share where it is and the upload rewrites it there.
+        var bad = new HashSet<(NodeId, int)>(knownBad ?? new HashSet<(NodeId, int)>());
         var views = PermutedRing.Order(storageIndex, probes.Where(p => p.Reachable), p => p.Server.Url.NodeId)
             .Select(p =>
             {
@@ -95,12 +98,15 @@ internal sealed class ShareUploadSink(
                 {
                     var result = await grid.WithDeadlineAsync(server, ct => server.AllocateAsync(
                         storageIndex, wanted, _shareSize, _uploadSecret, client.Leases.RenewSecret(storageIndex, node.Bytes), client.Leases.CancelSecret(storageIndex, node.Bytes), ct), cancellationToken).ConfigureAwait(false);
-                    foreach (var share in result.Allocated.Where(s => plan.NewShares.GetValueOrDefault(server, []).Contains(s)))
+                    var replace = plan.ExistingShares.GetValueOrDefault(server, []).Where(s => replaceable?.Contains((node, s)) == true).ToList();
+                    foreach (var share in result.Allocated.Where(s => plan.NewShares.GetValueOrDefault(server, []).Contains(s) || replace.Contains(s)))
                     {
                         _targets[share] = new ShareTarget(share, server, _header.Serialize(), _buffers);
                     }
 
-                    if (plan.NewShares.GetValueOrDefault(server, []).Except(result.Allocated).Except(result.AlreadyHave).Any())
+                    var notReplaced = replace.Intersect(result.AlreadyHave).ToList();
+                    bad.UnionWith(notReplaced.Select(share => (node, share)));
+                    if (notReplaced.Count > 0 || plan.NewShares.GetValueOrDefault(server, []).Except(result.Allocated).Except(result.AlreadyHave).Any())
                     {
                         refusedBy.Add(server);
                     }
@@ -120,7 +126,9 @@ internal sealed class ShareUploadSink(
             // A server refused (full since it answered, or gone): give back this round's allocations and plan again without it.
             await AbortAsync(_targets.Values.ToList(), cancellationToken).ConfigureAwait(false);
             _targets.Clear();
-            views = [.. views.Select(v => refusedBy.Contains(v.Server) ? v with { Writable = false, Holds = unusable.ContainsKey(v.Server.Url.NodeId) ? new HashSet<int>() : v.Holds } : v)];
+            views = [.. views.Select(v => refusedBy.Contains(v.Server)
+                ? v with { Writable = false, Holds = unusable.ContainsKey(v.Server.Url.NodeId) ? new HashSet<int>() : v.Holds.Where(share => !bad.Contains((v.Server.Url.NodeId, share))).ToHashSet() }
+                : v)];
             if (attempt == 3)
             {
                 if (requireHappiness)
@@ -249,7 +257,7 @@ internal sealed class ShareUploadSink(
 
     private async Task AbortAsync(IEnumerable<ShareTarget> targets, CancellationToken cancellationToken)
     {
-        foreach (var target in targets)
+        await Task.WhenAll(targets.Select(async target =>
         {
             try
             {
@@ -259,16 +267,39 @@ internal sealed class ShareUploadSink(
                     return true;
                 }, cancellationToken).ConfigureAwait(false);
             }
-            catch (StorageException)
+            catch (Exception e) when (e is StorageException or OperationCanceledException)
             {
                 // The allocation expires on its own if the server cannot be told.
             }
-        }
+        })).ConfigureAwait(false);
     }
 
-    /// <summary>Gives back allocations after a failure that stops the upload.</summary>
-    public Task AbortUnfinishedAsync(CancellationToken cancellationToken) =>
-        AbortAsync(_targets.Values.Where(t => !t.Complete && !t.Failed).ToList(), cancellationToken);
+    /// <summary>
+    /// Gives back every allocation not yet complete, after a failure or a cancellation that stops the
+    /// upload: waits for the writes in flight to end, then tells each server, all at once, within
+    /// <paramref name="limit"/> in all. Best effort: what a server does not hear of, it drops after
+    /// its idle timeout, and a later upload of the same file joins meanwhile.
+    /// </summary>
+    public async Task AbortUnfinishedAsync(TimeSpan limit)
+    {
+        using var deadline = new CancellationTokenSource(limit);
+        Task[] writes;
+        lock (_lock)
+        {
+            writes = [.. _writes];
+        }
+
+        try
+        {
+            await Task.WhenAll(writes).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Writes fail or are cancelled with the upload; only their end matters here.
+        }
+
+        await AbortAsync(_targets.Values.Where(t => !t.Complete).ToList(), deadline.Token).ConfigureAwait(false);
+    }
 
     private string Unhappy(int achievable, List<ServerView<StorageClient>> views, Dictionary<NodeId, string> unusable)
     {

@@ -20,6 +20,12 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
 {
     private const int MaxPasses = 3;
 
+    /// <summary>How long a failed or cancelled upload spends telling servers to drop its allocations.</summary>
+    private static readonly TimeSpan AbortLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether a file of <paramref name="size"/> bytes is stored in its cap (<c>URI:LIT:</c>) rather than on servers.</summary>
+    public static bool IsLiteral(long size) => size <= ChkParameters.MaxLiteralSize;
+
     public async Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
         if (!input.CanSeek)
@@ -31,6 +37,14 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
         var parameters = new EncodingParameters(config.Needed, config.Total, config.MaxSegmentSize);
         var start = input.Position;
         var size = input.Length - start;
+        if (IsLiteral(size))
+        {
+            // The file fits in its cap: no server, no secret.
+            var data = new byte[size];
+            await input.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+            return new UploadResult(new LiteralCap(data), size, 0, 0, 0, []);
+        }
+
         var hashing = progress is null ? null : new Progress<EncodeProgress>(p =>
         {
             if (p.Phase == EncodePhase.DerivingKey)
@@ -51,9 +65,10 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
 
             await sink.FinishAsync(encoding.Chk, cancellationToken).ConfigureAwait(false);
         }
-        catch (UploadException)
+        catch (Exception)
         {
-            await sink.AbortUnfinishedAsync(CancellationToken.None).ConfigureAwait(false);
+            // Failed or cancelled (Ctrl-C, SIGTERM): leave no allocation holding space on the nodes.
+            await sink.AbortUnfinishedAsync(AbortLimit).ConfigureAwait(false);
             throw;
         }
 
@@ -75,8 +90,14 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
             }
             catch (UploadException e)
             {
+                await sink.AbortUnfinishedAsync(AbortLimit).ConfigureAwait(false);
                 warnings.Add($"could not place the lost shares again: {e.Message}");
                 break;
+            }
+            catch (Exception)
+            {
+                await sink.AbortUnfinishedAsync(AbortLimit).ConfigureAwait(false);
+                throw;
             }
 
             warnings.AddRange(sink.FailedServers.Select(f => $"node {f.Key.ToString()[..8]} failed during the upload: {f.Value}"));
