@@ -84,13 +84,4 @@ public sealed class ClientConfig
             throw new InvalidOperationException("client.json: maxSegmentSize and requestTimeoutSeconds must be positive.");
         }
     }
-
-    /// <summary>Takes a hub's advice on encoding, when this client follows it and it makes sense.</summary>
-    public void Adopt(Core.Protocol.EncodingAdvice? advice)
-    {
-        if (UseHubEncoding && advice is { } a && a.Needed >= 1 && a.Needed <= a.Happy && a.Happy <= a.Total && a.Total <= 256)
-        {
-            (Needed, Happy, Total) = (a.Needed, a.Happy, a.Total);
-        }
-    }
 }

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Granary.Core.Files;
 using Granary.Core.Formats;
-using Granary.Core.Leases;
 using Granary.Core.Protocol;
 
 namespace Granary.Client;
@@ -21,26 +20,19 @@ public sealed class ClientDirectory
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    private readonly Lazy<byte[]> _convergence;
-    private readonly Lazy<LeaseSecrets> _leases;
-
     private ClientDirectory(string path, ClientConfig config)
     {
         Path = path;
         Config = config;
-        _convergence = new Lazy<byte[]>(() => Secret(path, "convergence"));
-        _leases = new Lazy<LeaseSecrets>(() => new LeaseSecrets(Secret(path, "secret")));
+        Secrets = new ClientSecrets(() => Secret(path, "convergence"), () => Secret(path, "secret"));
     }
 
     public string Path { get; }
 
     public ClientConfig Config { get; }
 
-    /// <summary>The convergence secret (made now if the directory has none yet).</summary>
-    public byte[] ConvergenceSecret => _convergence.Value;
-
-    /// <summary>Lease secrets, derived from the client's lease secret (made now if it has none yet).</summary>
-    public LeaseSecrets Leases => _leases.Value;
+    /// <summary>The directory's secrets, each made in its file the first time it is used.</summary>
+    public ClientSecrets Secrets { get; }
 
     public string ConvergenceFile => System.IO.Path.Combine(Path, "private", "convergence");
 
@@ -113,8 +105,6 @@ public sealed class ClientDirectory
 
         return config;
     }
-
-    public IReadOnlyList<StorageUrl> ServerUrls => Config.Servers.Select(StorageUrl.Parse).ToList();
 
     public void Save() => WriteConfig(System.IO.Path.Combine(Path, ConfigFile), Config);
 

@@ -28,7 +28,7 @@ public sealed class StorageNodeOptions
 
     public long MaximumImmutableShareSize { get; set; } = 1L << 40;
 
-    public long MaximumMutableShareSize { get; set; } = 32L << 20;
+    public long MaximumMutableShareSize { get; set; } = 64L << 30;
 
     /// <summary>The largest body one write may carry.</summary>
     public int MaximumWriteSize { get; set; } = 16 << 20;
@@ -66,7 +66,7 @@ public sealed class StorageNodeOptions
         Require(Capacity >= 0, "capacity is negative");
         Require(Reserved >= 0, "reserved is negative");
         Require(LeaseDurationDays is >= 1 and <= 3650, $"leaseDurationDays {LeaseDurationDays} is not between 1 and 3650");
-        Require(MaximumMutableShareSize is > 0 and <= 1L << 30, "maximumMutableShareSize must be between 1 byte and 1 GiB");
+        Require(MaximumMutableShareSize is > 0 and <= 1L << 40, "maximumMutableShareSize must be between 1 byte and 1 TiB");
         Require(MaximumWriteSize is >= 4096 and <= 256 << 20, "maximumWriteSize must be between 4 KiB and 256 MiB");
         Require(UploadIdleTimeoutMinutes >= 1, "uploadIdleTimeoutMinutes must be at least 1");
         Require(GarbageCollection.IntervalSeconds >= 1, "garbageCollection.intervalSeconds must be at least 1");

@@ -13,11 +13,24 @@ public sealed class ClientDirectoryTests : IDisposable
     public void First_use_creates_secrets_0600_and_default_settings()
     {
         var client = ClientDirectory.OpenOrCreate(_dir.File("c"));
-        Assert.Equal(32, client.ConvergenceSecret.Length);
+        Assert.Equal(32, client.Secrets.Convergence.Length);
         Assert.True(SecretFile.IsOwnerOnly(client.ConvergenceFile));
         Assert.Equal((3, 7, 10), (client.Config.Needed, client.Config.Happy, client.Config.Total));
         var again = ClientDirectory.OpenOrCreate(_dir.File("c"));
-        Assert.Equal(client.ConvergenceSecret, again.ConvergenceSecret);
+        Assert.Equal(client.Secrets.Convergence, again.Secrets.Convergence);
+    }
+
+    [Fact]
+    public void Opening_a_directory_creates_nothing_until_a_secret_is_used()
+    {
+        var path = _dir.File("fresh");
+        var client = ClientDirectory.Open(path);
+        Assert.False(client.Configured);
+        Assert.Equal(3, client.Config.Needed);
+        Assert.False(Directory.Exists(path));
+        Assert.Equal(32, client.Secrets.Leases.RenewSecret(Core.Caps.StorageIndex.FromBytes(new byte[16]), new byte[20]).Length);
+        Assert.True(File.Exists(Path.Combine(path, "private", "secret")));
+        Assert.False(File.Exists(client.ConvergenceFile));
     }
 
     [Theory]

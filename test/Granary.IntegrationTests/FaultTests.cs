@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Granary.Client;
-using Granary.Client.Download;
-using Granary.Client.Hubs;
 using Granary.Client.Maintenance;
-using Granary.Client.Storage;
+using Granary.Client.Nodes;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
 using Granary.Core.Protocol;
@@ -188,9 +186,8 @@ public sealed class FaultTests
         var cap = (ChkReadCap)Cap.Parse(await grid.PutAsync(path));
         var shares = ShareFiles(grid, cap.ToString());
         var originals = shares.Select(s => File.ReadAllBytes(s.Path)).ToArray();
-        var (client, storage) = await OpenClientAsync(grid);
-        var checker = new FileChecker(storage, client);
-        var downloader = new Downloader(storage);
+        var client = await OpenClientAsync(grid);
+        var node = (ImmutableFileNode)client.Nodes.Create(cap);
         var header = HeaderOf(shares[0].Path);
         Assert.Equal(2, (header.DataSize + header.BlockSize - 1) / header.BlockSize);
 
@@ -209,7 +206,7 @@ public sealed class FaultTests
                     await File.WriteAllBytesAsync(shares[share].Path, bytes);
                 }
 
-                var report = await checker.CheckAsync(cap, verify: true, null, CancellationToken.None);
+                var report = await node.CheckAsync(verify: true, null, CancellationToken.None);
                 foreach (var holding in report.Holdings)
                 {
                     var expected = flipped.Contains(holding.Share) ? ShareState.Corrupt : ShareState.Verified;
@@ -219,7 +216,7 @@ public sealed class FaultTests
 
                 Assert.Equal(10, report.Holdings.Count);
                 using var back = new MemoryStream();
-                await downloader.DownloadAsync(cap, back, null, null, null, CancellationToken.None);
+                await node.ReadAsync(back, null, null, null, CancellationToken.None);
                 Assert.True(back.ToArray().AsSpan().SequenceEqual(plaintext), $"seed {seed}: byte {offset} flipped in shares [{string.Join(",", flipped)}] changed what get returns");
                 foreach (var share in flipped)
                 {
@@ -290,8 +287,8 @@ public sealed class FaultTests
     // not to be what limits it) each node promises exactly what its complete shares leave of its capacity.
     private static async Task AssertNothingReservedAsync(TestGrid grid)
     {
-        var (_, storage) = await OpenClientAsync(grid);
-        foreach (var server in storage.Servers)
+        var client = await OpenClientAsync(grid);
+        foreach (var server in client.Grid.Servers)
         {
             var node = grid.Nodes.Single(n => StorageUrl.Parse(n.Url).NodeId == server.Url.NodeId);
             Assert.Empty(TestGrid.Incoming(node));
@@ -305,14 +302,8 @@ public sealed class FaultTests
         }
     }
 
-    private static async Task<(ClientDirectory Client, StorageGrid Grid)> OpenClientAsync(TestGrid grid)
-    {
-        var client = ClientDirectory.Open(grid.ClientDir);
-        var http = StorageClient.CreateHttpClient();
-        var discovery = await GridDiscovery.DiscoverAsync(client.Config, http, CancellationToken.None);
-        client.Config.Adopt(discovery.Advice);
-        return (client, new StorageGrid(discovery.Servers, http, client.Config.RequestTimeout));
-    }
+    private static Task<GranaryClient> OpenClientAsync(TestGrid grid) =>
+        GranaryClientBuilder.FromDirectory(ClientDirectory.Open(grid.ClientDir)).BuildAsync(CancellationToken.None);
 
     /// <summary>Each share number's file and the node holding it (one copy each, as a fresh upload leaves them).</summary>
     private static (string Path, TestGrid.Node Node)[] ShareFiles(TestGrid grid, string cap) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Granary.Client.Maintenance;
+using Granary.Client.Nodes;
 using Granary.Core.Caps;
 
 namespace Granary.Cli.Commands;
@@ -34,17 +35,17 @@ internal static class CheckCommand
                 throw new UsageException("repair re-encodes the file and needs its read cap (URI:CHK:…), not a verify cap");
             }
 
-            var (client, grid) = await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
-            var checker = new FileChecker(grid, client);
+            var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
+            var node = client.Nodes.Create(cap);
             CheckReport report;
             RepairResult? repaired = null;
             using (var line = new ProgressLine(context))
             {
                 var progress = ClientOptions.Progress(line);
-                report = await checker.CheckAsync(cap, context.Parse.GetValue(verify), progress, cancellationToken);
+                report = await node.CheckAsync(context.Parse.GetValue(verify), progress, cancellationToken);
                 if (context.Parse.GetValue(repair))
                 {
-                    repaired = await checker.RepairAsync((ChkReadCap)cap, report, progress, cancellationToken);
+                    repaired = await ((ImmutableFileNode)node).RepairAsync(report, progress, cancellationToken);
                 }
             }
 

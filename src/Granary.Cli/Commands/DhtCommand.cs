@@ -318,25 +318,13 @@ internal static class DhtCommand
 
     internal static IPEndPoint ParseSeed(string text)
     {
-        var colon = text.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(text[(colon + 1)..], out var port) || port is < 1 or > 65535)
-        {
-            throw new UsageException($"--bootstrap '{text}' is not HOST:PORT");
-        }
-
-        var host = text[..colon].Trim('[', ']');
-        if (IPAddress.TryParse(host, out var address))
-        {
-            return new IPEndPoint(address, port);
-        }
-
         try
         {
-            return new IPEndPoint(Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork), port);
+            return DhtSeed.Parse(text);
         }
-        catch (Exception e) when (e is SocketException or InvalidOperationException)
+        catch (FormatException e)
         {
-            throw new UsageException($"--bootstrap: cannot resolve '{host}'");
+            throw new UsageException($"--bootstrap: {e.Message}");
         }
     }
 

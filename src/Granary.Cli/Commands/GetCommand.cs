@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Granary.Client.Download;
+using Granary.Client.Nodes;
 using Granary.Core.Caps;
 
 namespace Granary.Cli.Commands;
@@ -25,7 +25,12 @@ internal static class GetCommand
             }
 
             var (from, to) = ParseRange(context.Parse.GetValue(range));
-            var grid = cap is LiteralCap ? ClientOptions.NoServers : (await ClientOptions.OpenAsync(context, clientDir, cancellationToken)).Grid;
+            var client = cap is LiteralCap ? ClientOptions.Offline(context, clientDir) : await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
+            if (client.Nodes.Create(cap) is not IFileNode file)
+            {
+                throw new UsageException($"{cap} is not a file's read cap");
+            }
+
             var target = context.Parse.GetValue(output);
             if (target is not null && !Directory.Exists(target.DirectoryName))
             {
@@ -43,7 +48,7 @@ internal static class GetCommand
                 using (var line = new ProgressLine(context))
                 {
                     await using var stream = partial is null ? Console.OpenStandardOutput() : new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-                    await new Downloader(grid).DownloadAsync(cap, stream, from, to, ClientOptions.Progress(line), cancellationToken);
+                    await file.ReadAsync(stream, from, to, ClientOptions.Progress(line), cancellationToken);
                 }
 
                 if (partial is not null)

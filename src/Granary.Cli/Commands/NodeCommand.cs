@@ -92,7 +92,7 @@ internal static class NodeCommand
         {
             var node = Open(context.Parse.GetValue(dir)!);
             var app = StorageNodeHost.Build(node, new ServerHostOptions { Logging = Daemon.ConfigureLogging });
-            Func<IAsyncDisposable?>? dht = node.Options.Dht is null ? null : () => DhtStorage.JoinAndPublish(
+            Func<IAsyncDisposable?>? dht = node.Options.Dht is null ? null : () => DhtPresence.JoinAndPublish(
                 node,
                 StorageNodeHost.ListeningUrl(app, node),
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Dht"),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Granary.Client;
 using Granary.Client.Upload;
 using Granary.Core.Formats;
 
@@ -36,15 +37,15 @@ internal static class PutCommand
                 }
 
                 // A file that fits in its cap needs no server and no secret.
-                var (client, grid) = Uploader.IsLiteral(new FileInfo(spool ?? name).Length)
-                    ? (ClientOptions.OpenDirectory(context, clientDir), ClientOptions.NoServers)
-                    : await ClientOptions.OpenAsync(context, clientDir, cancellationToken);
+                var client = GranaryClient.IsLiteral(new FileInfo(spool ?? name).Length)
+                    ? ClientOptions.Offline(context, clientDir)
+                    : await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
                 var clock = Stopwatch.StartNew();
                 UploadResult result;
                 using (var line = new ProgressLine(context))
                 {
                     await using var input = new FileStream(spool ?? name, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                    result = await new Uploader(grid, client).UploadAsync(input, ClientOptions.Progress(line), cancellationToken);
+                    result = await client.UploadAsync(input, ClientOptions.Progress(line), cancellationToken);
                 }
 
                 foreach (var warning in result.Warnings)

@@ -16,52 +16,34 @@ namespace Granary.Client.Download;
 /// fails to answer, answers late or has bad hashes is replaced for the rest of the download (see
 /// <see cref="ShareSession"/>); only the replacement's part of the window is fetched.
 /// </remarks>
-public sealed class Downloader(StorageGrid grid)
+internal sealed class Downloader(StorageGrid grid)
 {
     private const int WindowBytes = 2 << 20;
     private const int WindowsAhead = 3;
 
     /// <summary>Writes the file, or bytes <c>[from, to]</c> of it (inclusive), to <paramref name="output"/>; returns the bytes written.</summary>
-    public async Task<long> DownloadAsync(Cap cap, Stream output, long? from, long? to, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    public async Task<long> DownloadAsync(ChkReadCap cap, Stream output, long? from, long? to, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        switch (cap)
+        var (start, end) = ReadRange.Clip(from, to, cap.Size);
+        if (end == start)
         {
-            case LiteralCap literal:
-            {
-                var (start, end) = Clip(from, to, literal.Data.Length);
-                await output.WriteAsync(literal.Data.ToArray().AsMemory((int)start, (int)(end - start)), cancellationToken).ConfigureAwait(false);
-                return end - start;
-            }
-
-            case ChkReadCap read:
-            {
-                var (start, end) = Clip(from, to, read.Size);
-                if (end == start)
-                {
-                    return 0;
-                }
-
-                using var decoder = new ChkDecoder(read);
-                var session = await ShareSession.OpenAsync(grid, decoder, read.StorageIndex, cancellationToken).ConfigureAwait(false);
-                var p = session.Parameters;
-                long written = 0;
-                await ForEachSegmentAsync(grid, session, (int)(start / p.SegmentSize), (int)((end - 1) / p.SegmentSize), async (segment, plaintext) =>
-                {
-                    var segmentStart = p.SegmentOffset(segment);
-                    var skip = (int)Math.Max(0, start - segmentStart);
-                    var take = (int)(Math.Min(end, segmentStart + plaintext.Length) - segmentStart) - skip;
-                    await output.WriteAsync(plaintext.Slice(skip, take), cancellationToken).ConfigureAwait(false);
-                    written += take;
-                    progress?.Report(new TransferProgress("downloading", written, end - start));
-                }, cancellationToken).ConfigureAwait(false);
-                return written;
-            }
-
-            case ChkVerifyCap:
-                throw new ArgumentException("A verify cap can check a file but not read it; give the read cap (URI:CHK:…).", nameof(cap));
-            default:
-                throw new ArgumentException($"Cannot download a {cap.GetType().Name}.", nameof(cap));
+            return 0;
         }
+
+        using var decoder = new ChkDecoder(cap);
+        var session = await ShareSession.OpenAsync(grid, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
+        var p = session.Parameters;
+        long written = 0;
+        await ForEachSegmentAsync(grid, session, (int)(start / p.SegmentSize), (int)((end - 1) / p.SegmentSize), async (segment, plaintext) =>
+        {
+            var segmentStart = p.SegmentOffset(segment);
+            var skip = (int)Math.Max(0, start - segmentStart);
+            var take = (int)(Math.Min(end, segmentStart + plaintext.Length) - segmentStart) - skip;
+            await output.WriteAsync(plaintext.Slice(skip, take), cancellationToken).ConfigureAwait(false);
+            written += take;
+            progress?.Report(new TransferProgress("downloading", written, end - start));
+        }, cancellationToken).ConfigureAwait(false);
+        return written;
     }
 
     /// <summary>Decodes segments <c>[first, last]</c> in order, handing each one's plaintext to <paramref name="consume"/>.</summary>
@@ -148,18 +130,6 @@ public sealed class Downloader(StorageGrid grid)
 
             await session.DropAsync(failed, failure!, cancellationToken).ConfigureAwait(false);
         }
-    }
-
-    private static (long Start, long End) Clip(long? from, long? to, long size)
-    {
-        var start = from ?? 0;
-        var end = to is long last ? Math.Min(last + 1, size) : size;
-        if (start < 0 || start > size || end < start)
-        {
-            throw new ArgumentOutOfRangeException(nameof(from), $"The range {from}-{to} is outside the file's {size} bytes.");
-        }
-
-        return (start, end);
     }
 
     /// <summary>

@@ -49,6 +49,11 @@ public sealed record CheckReport(
     int SegmentCount = 0,
     string? CapProblem = null)
 {
+    /// <summary>The report for a literal file, which lives in its cap: healthy, with no shares at all.</summary>
+    public static CheckReport Literal(string cap) => new(cap, "", 0, 0, 0, false, [], []) { IsLiteral = true };
+
+    public bool IsLiteral { get; private init; }
+
     /// <summary>Distinct share numbers with at least one intact copy.</summary>
     public int GoodShares => Holdings.Where(h => h.Intact).Select(h => h.Share).Distinct().Count();
 
@@ -107,6 +112,11 @@ public sealed record CheckReport(
     {
         get
         {
+            if (IsLiteral)
+            {
+                return "healthy: a literal file lives entirely in its cap";
+            }
+
             if (CapProblem is not null)
             {
                 return $"unrecoverable with this cap: {CapProblem}";

@@ -25,7 +25,7 @@ public sealed record RepairResult(IReadOnlyList<int> SharesMade, CheckReport Aft
 /// servers of happiness. It needs the read cap. At the end the re-encoded URI extension block must
 /// hash to the cap's, or the repair is undone.
 /// </remarks>
-public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
+internal sealed class FileChecker(GranaryClient client)
 {
     private const int ParallelShares = 4;
 
@@ -37,7 +37,7 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
             ChkVerifyCap v => (v, v.ToString()),
             _ => throw new ArgumentException("A literal (URI:LIT) file lives in its cap: there are no shares to check.", nameof(cap)),
         };
-        var probes = await grid.ProbeAsync(verifyCap.StorageIndex, withSpace: false, cancellationToken).ConfigureAwait(false);
+        var probes = await client.Grid.ProbeAsync(verifyCap.StorageIndex, withSpace: false, cancellationToken).ConfigureAwait(false);
         var problems = probes.Where(p => !p.Reachable).Select(p => $"{p.Name}: {p.Error}").ToList();
         var holdings = probes.Where(p => p.Reachable)
             .SelectMany(p => p.Holds.Order().Select(share => (p.Server, Share: share)))
@@ -69,7 +69,7 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
             verifyCap.StorageIndex.ToString(),
             verifyCap.K,
             verifyCap.N,
-            client.Config.Happy,
+            client.Settings.Happy,
             verify,
             [.. results.Select(r => r.Holding)],
             problems,
@@ -92,9 +92,9 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
         var bad = report.Holdings.Where(h => !h.Intact && !h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
         var replaceable = report.Holdings.Where(h => !h.Intact && h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
         using var decoder = new ChkDecoder(cap);
-        var session = await ShareSession.OpenAsync(grid, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
+        var session = await ShareSession.OpenAsync(client.Grid, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
         var parameters = session.Parameters;
-        var sink = new ShareUploadSink(grid, client, progress, requireHappiness: false, knownBad: bad, replaceable: replaceable);
+        var sink = new ShareStreamer(client, new SharePlacer(client, requireHappiness: false, knownBad: bad, replaceable: replaceable), progress);
         try
         {
             await sink.BeginAsync(parameters, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
@@ -105,7 +105,7 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
 
             using var encoder = new ChkEncoder(parameters, cap.Key);
             var blocks = new byte[parameters.BlockSize * parameters.N];
-            await Downloader.ForEachSegmentAsync(grid, session, 0, parameters.SegmentCount - 1, async (segment, plaintext) =>
+            await Downloader.ForEachSegmentAsync(client.Grid, session, 0, parameters.SegmentCount - 1, async (segment, plaintext) =>
             {
                 encoder.EncodeSegment(plaintext.Span, blocks);
                 var blockSize = parameters.BlockSizeOf(segment);
@@ -139,7 +139,7 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
         var url = server.Url.BaseAddress.ToString();
         using var decoder = new ChkDecoder(cap);
         ShareRangeReader read = (offset, destination, ct) =>
-            new ValueTask<int>(grid.WithDeadlineAsync(server, c => server.ReadAsync(cap.StorageIndex, share, offset, destination, c), ct));
+            new ValueTask<int>(client.Grid.WithDeadlineAsync(server, c => server.ReadAsync(cap.StorageIndex, share, offset, destination, c), ct));
         ShareVerdict verdict;
         try
         {
@@ -164,7 +164,7 @@ public sealed class FileChecker(StorageGrid grid, ClientDirectory client)
         var confirmed = false;
         try
         {
-            var finding = await grid.WithDeadlineAsync(
+            var finding = await client.Grid.WithDeadlineAsync(
                 server, ct => server.ReportCorruptionAsync(cap.StorageIndex, share, verdict.Summary, verdict.Usable ? verdict.BadSegments : null, ct), cancellationToken).ConfigureAwait(false);
             confirmed = finding?.Confirmed ?? false;
         }

@@ -16,7 +16,7 @@ public sealed record UploadResult(Cap ReadCap, long Size, int SharesUploaded, in
 /// The upload succeeds when the shares on the grid reach the configured happiness, as a final probe
 /// of the servers confirms; otherwise it fails and says why.
 /// </remarks>
-public sealed class Uploader(StorageGrid grid, ClientDirectory client)
+internal sealed class Uploader(GranaryClient client)
 {
     private const int MaxPasses = 3;
 
@@ -33,8 +33,8 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
             throw new ArgumentException("Uploading reads the file twice; give a seekable stream (spool standard input to a file first).", nameof(input));
         }
 
-        var config = client.Config;
-        var parameters = new EncodingParameters(config.Needed, config.Total, config.MaxSegmentSize);
+        var settings = client.Settings;
+        var parameters = new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize);
         var start = input.Position;
         var size = input.Length - start;
         if (IsLiteral(size))
@@ -53,11 +53,11 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
             }
         });
 
-        var sink = new ShareUploadSink(grid, client, progress);
+        var sink = new ShareStreamer(client, new SharePlacer(client), progress);
         ImmutableFileEncoding encoding;
         try
         {
-            encoding = await ImmutableFileEncoder.EncodeAsync(input, client.ConvergenceSecret, parameters, sink, hashing, cancellationToken).ConfigureAwait(false);
+            encoding = await ImmutableFileEncoder.EncodeAsync(input, client.Secrets.Convergence, parameters, sink, hashing, cancellationToken).ConfigureAwait(false);
             if (encoding.Chk is null)
             {
                 return new UploadResult(encoding.ReadCap, size, 0, 0, 0, []);
@@ -82,7 +82,7 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
         for (var pass = 1; pass < MaxPasses && sink.Assigned.Except(sink.Completed).Any(); pass++)
         {
             input.Position = start;
-            sink = new ShareUploadSink(grid, client, progress);
+            sink = new ShareStreamer(client, new SharePlacer(client), progress);
             try
             {
                 var again = await ImmutableFileEncoder.EncodeWithKeyAsync(input, chk.Parameters, chk.ReadCap.Key.ToArray(), sink, null, cancellationToken).ConfigureAwait(false);
@@ -106,10 +106,10 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
 
         var holders = await HoldersAsync(chk.StorageIndex, cancellationToken).ConfigureAwait(false);
         var happiness = Selection.Happiness.Of(holders);
-        if (happiness < config.Happy)
+        if (happiness < settings.Happy)
         {
             throw new UploadException(
-                $"The upload ended with its shares on only {happiness} server(s); happy = {config.Happy}. {string.Join(" ", warnings)}".TrimEnd());
+                $"The upload ended with its shares on only {happiness} server(s); happy = {settings.Happy}. {string.Join(" ", warnings)}".TrimEnd());
         }
 
         return new UploadResult(chk.ReadCap, size, uploaded, present, happiness, warnings);
@@ -119,7 +119,7 @@ public sealed class Uploader(StorageGrid grid, ClientDirectory client)
     private async Task<Dictionary<int, IReadOnlySet<Core.Identity.NodeId>>> HoldersAsync(StorageIndex index, CancellationToken cancellationToken)
     {
         var holders = new Dictionary<int, HashSet<Core.Identity.NodeId>>();
-        foreach (var probe in await grid.ProbeAsync(index, withSpace: false, cancellationToken).ConfigureAwait(false))
+        foreach (var probe in await client.Grid.ProbeAsync(index, withSpace: false, cancellationToken).ConfigureAwait(false))
         {
             foreach (var share in probe.Holds)
             {

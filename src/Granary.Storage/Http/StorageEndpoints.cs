@@ -217,7 +217,8 @@ internal static class StorageEndpoints
         var enabler = RequestParsing.Secret(secrets, StorageProtocol.WriteEnabler);
         var renew = RequestParsing.Secret(secrets, StorageProtocol.LeaseRenewSecret);
         var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
-        var body = await ReadJsonAsync<ReadTestWriteRequest>(request, (int)Math.Min(int.MaxValue, options.MaximumMutableShareSize * 2 + ControlBodyLimit), cancellationToken).ConfigureAwait(false);
+        // One call carries at most a write's worth of data (base64 in JSON): a large share is written in several calls.
+        var body = await ReadJsonAsync<ReadTestWriteRequest>(request, (int)Math.Min(int.MaxValue, (options.MaximumWriteSize * 2L) + ControlBodyLimit), cancellationToken).ConfigureAwait(false);
         var vectors = new Dictionary<int, TestWriteVectors>();
         foreach (var (key, vector) in body.TestWriteVectors ?? new Dictionary<string, TestWriteVectors>())
         {
@@ -229,9 +230,9 @@ internal static class StorageEndpoints
 
             foreach (var test in vector.Test)
             {
-                if (test is null || test.Offset < 0 || test.Size < 0 || test.Specimen is null || test.Specimen.Length != test.Size)
+                if (test is null || test.Offset < 0 || test.Size < 0 || test.Specimen is null || test.Specimen.Length > test.Size)
                 {
-                    throw new ProblemException(400, $"a test of share {share} needs offset >= 0 and a specimen of exactly 'size' bytes");
+                    throw new ProblemException(400, $"a test of share {share} needs offset >= 0 and a specimen of at most 'size' bytes");
                 }
             }
 
@@ -252,9 +253,9 @@ internal static class StorageEndpoints
         }
 
         var reads = body.ReadVector ?? [];
-        if (reads.Count > MaxReadVectors || reads.Any(r => r is null || r.Offset < 0 || r.Size < 0 || r.Size > options.MaximumMutableShareSize))
+        if (reads.Count > MaxReadVectors || reads.Any(r => r is null || r.Offset < 0 || r.Size < 0 || r.Size > options.MaximumWriteSize))
         {
-            throw new ProblemException(400, $"read-vector takes up to {MaxReadVectors} ranges with offset >= 0 and a size within the share size limit");
+            throw new ProblemException(400, $"read-vector takes up to {MaxReadVectors} ranges with offset >= 0 and a size of at most {options.MaximumWriteSize} bytes");
         }
 
         var (status, result) = await store.ReadTestWriteAsync(storageIndex, vectors, reads, enabler, renew, cancel, cancellationToken).ConfigureAwait(false);

@@ -21,8 +21,15 @@ internal enum ReadTestWriteStatus
 /// Mutable slots: shares that a holder of the slot's write enabler may change with
 /// read-test-write, Tahoe-LAFS's compare-and-swap. The first write to a slot fixes its write
 /// enabler (kept as a SHA-256 hash); tests compare bytes; if every test of every share passes, every
-/// write happens. A slot's operations are serialized, and each share is replaced atomically.
+/// write happens. A slot's operations are serialized.
 /// </summary>
+/// <remarks>
+/// Only the bytes a request names are read or written: tests and read vectors read their ranges,
+/// writes go in place at their offsets and are flushed before the answer, so a small change to a
+/// large MDMF share costs what it changes, not the share. A crash in the middle of a write can leave
+/// a share half old and half new; readers detect that through the share's signature and hashes, as
+/// they would any corruption, and the writer's next publish replaces it.
+/// </remarks>
 internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, LeaseStore leases, StorageNodeOptions options)
 {
     private readonly SemaphoreSlim[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
@@ -49,31 +56,37 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
         {
             var slot = layout.Slot(index);
             var enablerFile = Path.Combine(slot, StoreLayout.WriteEnablerFileName);
-            var existing = StoreLayout.ShareNumbersIn(slot);
             var enablerHash = SHA256.HashData(writeEnabler);
             if (File.Exists(enablerFile) && !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(File.ReadAllText(enablerFile).Trim()), enablerHash))
             {
                 return (ReadTestWriteStatus.WrongWriteEnabler, null);
             }
 
-            var current = new Dictionary<int, byte[]>();
-            foreach (var share in existing)
-            {
-                current[share] = await File.ReadAllBytesAsync(layout.SlotShare(index, share), cancellationToken).ConfigureAwait(false);
-            }
+            var existing = StoreLayout.ShareNumbersIn(slot);
+            var lengths = existing.ToDictionary(share => share, share => new FileInfo(layout.SlotShare(index, share)).Length);
 
             // The read vector sees every share as it was before this request's writes.
-            var data = existing.ToDictionary(
-                share => share.ToString(CultureInfo.InvariantCulture),
-                share => (IReadOnlyList<byte[]>)readVector.Select(r => Slice(current[share], r.Offset, r.Size)).ToList());
-
-            var success = vectors.All(v => v.Value.Test.All(t => Slice(current.GetValueOrDefault(v.Key, []), t.Offset, t.Size).AsSpan().SequenceEqual(t.Specimen)));
-            if (!success)
+            var data = new Dictionary<string, IReadOnlyList<byte[]>>();
+            foreach (var share in existing)
             {
-                return (ReadTestWriteStatus.Done, new ReadTestWriteResult(false, data));
+                data[share.ToString(CultureInfo.InvariantCulture)] = [.. readVector.Select(r => ReadRange(index, share, r.Offset, r.Size))];
             }
 
-            var updated = new Dictionary<int, byte[]>();
+            foreach (var (share, vector) in vectors)
+            {
+                foreach (var test in vector.Test)
+                {
+                    // Equality of the bytes there (fewer past the end, none for a missing share) with the
+                    // specimen: (0, 1, "") means "the share must not exist or be empty", as in Tahoe.
+                    var found = lengths.ContainsKey(share) ? ReadRange(index, share, test.Offset, Math.Min(test.Size, test.Specimen.Length + 1L)) : [];
+                    if (!found.AsSpan().SequenceEqual(test.Specimen))
+                    {
+                        return (ReadTestWriteStatus.Done, new ReadTestWriteResult(false, data));
+                    }
+                }
+            }
+
+            var changes = new Dictionary<int, long>();
             foreach (var (share, vector) in vectors)
             {
                 if (vector.Write.Count == 0 && vector.NewLength is null)
@@ -81,35 +94,28 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
                     continue;
                 }
 
-                var before = current.GetValueOrDefault(share, []);
-                var length = vector.Write.Aggregate((long)before.Length, (n, w) => Math.Max(n, w.Offset + w.Data.Length));
+                var length = lengths.GetValueOrDefault(share);
+                foreach (var write in vector.Write)
+                {
+                    length = Math.Max(length, write.Offset + write.Data.Length);
+                }
+
                 length = vector.NewLength ?? length;
                 if (length > options.MaximumMutableShareSize)
                 {
                     return (ReadTestWriteStatus.TooLarge, null);
                 }
 
-                var after = new byte[length];
-                before.AsSpan(0, (int)Math.Min(before.Length, length)).CopyTo(after);
-                foreach (var write in vector.Write)
-                {
-                    var end = Math.Min(write.Offset + write.Data.Length, length);
-                    if (end > write.Offset)
-                    {
-                        write.Data.AsSpan(0, (int)(end - write.Offset)).CopyTo(after.AsSpan((int)write.Offset));
-                    }
-                }
-
-                updated[share] = after;
+                changes[share] = length;
             }
 
-            var growth = updated.Sum(u => (long)u.Value.Length - current.GetValueOrDefault(u.Key, []).Length);
+            var growth = changes.Sum(c => c.Value - lengths.GetValueOrDefault(c.Key));
             if (!space.TryResize(growth))
             {
                 return (ReadTestWriteStatus.NoSpace, null);
             }
 
-            if (updated.Count > 0 || existing.Count > 0)
+            if (changes.Count > 0 || existing.Count > 0)
             {
                 Directory.CreateDirectory(slot);
                 if (!File.Exists(enablerFile))
@@ -124,26 +130,31 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
                 }
             }
 
-            foreach (var (share, bytes) in updated)
+            foreach (var (share, length) in changes)
             {
                 var path = layout.SlotShare(index, share);
-                if (bytes.Length == 0)
+                if (length == 0)
                 {
                     File.Delete(path); // a new length of zero deletes the share, as in Tahoe
                     continue;
                 }
 
-                var temporary = path + ".tmp";
-                using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+                foreach (var write in vectors[share].Write)
                 {
-                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                    stream.Flush(flushToDisk: true);
+                    var end = Math.Min(write.Offset + write.Data.Length, length);
+                    if (end > write.Offset)
+                    {
+                        await RandomAccess.WriteAsync(handle, write.Data.AsMemory(0, (int)(end - write.Offset)), write.Offset, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
-                File.Move(temporary, path, overwrite: true);
+                // Past the old end and before a write, a share reads as zeros (a hole), as the protocol says.
+                RandomAccess.SetLength(handle, length);
+                RandomAccess.FlushToDisk(handle);
             }
 
-            if (updated.Count > 0)
+            if (changes.Count > 0)
             {
                 StoreLayout.SyncDirectory(slot);
             }
@@ -185,13 +196,29 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
         return freed;
     }
 
-    private static byte[] Slice(byte[] data, long offset, long size)
+    /// <summary>Up to <paramref name="size"/> bytes of a share from <paramref name="offset"/>: fewer at the end, none past it.</summary>
+    private byte[] ReadRange(StorageIndex index, int share, long offset, long size)
     {
-        if (offset >= data.Length || size <= 0)
+        using var handle = File.OpenHandle(layout.SlotShare(index, share), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var length = RandomAccess.GetLength(handle);
+        if (offset >= length || size <= 0)
         {
             return [];
         }
 
-        return data.AsSpan((int)offset, (int)Math.Min(size, data.Length - offset)).ToArray();
+        var bytes = new byte[(int)Math.Min(size, length - offset)];
+        var done = 0;
+        while (done < bytes.Length)
+        {
+            var read = RandomAccess.Read(handle, bytes.AsSpan(done), offset + done);
+            if (read == 0)
+            {
+                return bytes[..done];
+            }
+
+            done += read;
+        }
+
+        return bytes;
     }
 }

@@ -2,26 +2,26 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Granary.Core.Protocol;
 
-namespace Granary.Client.Hubs;
+namespace Granary.Client.Discovery;
 
-/// <summary>The storage servers a client can use, and the encoding its hubs advise.</summary>
-public sealed record Discovery(IReadOnlyList<StorageUrl> Servers, EncodingAdvice? Advice, IReadOnlyList<string> Warnings);
+/// <summary>What the hubs said: the storage servers they introduce, the encoding the first one that answered advises, and what went wrong.</summary>
+public sealed record HubAnswers(IReadOnlyList<StorageUrl> Servers, EncodingAdvice? Advice, IReadOnlyList<string> Warnings);
 
 /// <summary>
-/// Finds the grid a client dir names: its static <c>servers</c> plus every storage server its
-/// <c>hubs</c> currently introduce. A hub that cannot be reached costs a warning, not the command,
-/// as long as some server is known; the first hub that answers gives the encoding advice.
+/// Asks hubs' introducers which storage servers they know, all at once. A hub that cannot be reached
+/// costs a warning, not the command, as long as some server is known; the first hub that answers
+/// gives the encoding advice.
 /// </summary>
-public static class GridDiscovery
+public static class HubDiscovery
 {
     private static readonly TimeSpan HubTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<Discovery> DiscoverAsync(ClientConfig config, HttpClient http, CancellationToken cancellationToken)
+    public static async Task<HubAnswers> AskAsync(IEnumerable<string> hubs, HttpClient http, CancellationToken cancellationToken)
     {
-        var servers = config.Servers.Select(StorageUrl.Parse).ToList();
+        var servers = new List<StorageUrl>();
         var warnings = new List<string>();
         EncodingAdvice? advice = null;
-        var lists = await Task.WhenAll(config.Hubs.Select(hub => AskAsync(hub, http, cancellationToken))).ConfigureAwait(false);
+        var lists = await Task.WhenAll(hubs.Select(hub => AskAsync(hub, http, cancellationToken))).ConfigureAwait(false);
         foreach (var (hub, list, problem) in lists)
         {
             if (list is null)
@@ -44,7 +44,7 @@ public static class GridDiscovery
             }
         }
 
-        return new Discovery([.. servers.DistinctBy(s => s.NodeId)], advice, warnings);
+        return new HubAnswers([.. servers.DistinctBy(s => s.NodeId)], advice, warnings);
     }
 
     private static async Task<(string Hub, ServerList? List, string Problem)> AskAsync(string hub, HttpClient http, CancellationToken cancellationToken)

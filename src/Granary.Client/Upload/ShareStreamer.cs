@@ -1,4 +1,3 @@
-using Granary.Client.Selection;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
@@ -7,8 +6,8 @@ using Granary.Core.Identity;
 namespace Granary.Client.Upload;
 
 /// <summary>
-/// The uploader's end of the encoder: places the shares when the storage index is known, then
-/// streams each share's bytes to its server as they are produced.
+/// The uploader's end of the encoder: has <see cref="SharePlacer"/> place the shares once the
+/// storage index is known, then streams each share's bytes to its server as they are produced.
 /// </summary>
 /// <remarks>
 /// Consecutive blocks of a share are adjacent in the share, so each share collects whole blocks into
@@ -18,13 +17,7 @@ namespace Granary.Client.Upload;
 /// server that fails loses its shares for this pass (the uploader may place them elsewhere in
 /// another); the others carry on.
 /// </remarks>
-internal sealed class ShareUploadSink(
-    StorageGrid grid,
-    ClientDirectory client,
-    IProgress<TransferProgress>? progress,
-    bool requireHappiness = true,
-    IReadOnlySet<(NodeId Server, int Share)>? knownBad = null,
-    IReadOnlySet<(NodeId Server, int Share)>? replaceable = null) : IChkSegmentSink
+internal sealed class ShareStreamer(GranaryClient client, SharePlacer placer, IProgress<TransferProgress>? progress) : IChkSegmentSink
 {
     private const int RunBytes = 1 << 20;
     private const int WritesPerServer = 4;
@@ -47,7 +40,7 @@ internal sealed class ShareUploadSink(
     public Dictionary<NodeId, string> FailedServers { get; } = [];
 
     /// <summary>Servers that could not be used at all (did not answer, or failed when asked to allocate), with why.</summary>
-    public Dictionary<NodeId, string> Unusable { get; private set; } = [];
+    public IReadOnlyDictionary<NodeId, string> Unusable { get; private set; } = new Dictionary<NodeId, string>();
 
     /// <summary>Shares this pass set out to upload.</summary>
     public IReadOnlyCollection<int> Assigned => _targets.Keys;
@@ -63,81 +56,11 @@ internal sealed class ShareUploadSink(
         _shareSize = _header.ShareSize(UriExtension.SerializedLength(parameters));
         var blocksPerRun = Math.Max(1, (int)Math.Round((double)RunBytes / parameters.BlockSize));
         _buffers = new RunBuffers(ShareHeader.MaxSize + (blocksPerRun * parameters.BlockSize));
-        var config = client.Config;
-        var probes = await grid.ProbeAsync(storageIndex, withSpace: true, cancellationToken).ConfigureAwait(false);
-        var unusable = probes.Where(p => !p.Reachable).ToDictionary(p => p.Server.Url.NodeId, p => p.Error ?? "unreachable");
-        Unusable = unusable;
-        // A corrupt copy does not count as held, and its server would only answer "already have" if
-        // asked to take that share again, so it takes no new shares. A corrupt copy its node has
-        // confirmed is different: the node lets an upload of that share replace it, so the plan
-        // keeps the share where it is and the upload rewrites it there.
-        var bad = new HashSet<(NodeId, int)>(knownBad ?? new HashSet<(NodeId, int)>());
-        var views = PermutedRing.Order(storageIndex, probes.Where(p => p.Reachable), p => p.Server.Url.NodeId)
-            .Select(p =>
-            {
-                var node = p.Server.Url.NodeId;
-                var holdsBad = p.Holds.Any(share => bad.Contains((node, share)));
-                return new ServerView<StorageClient>(p.Server, p.AvailableSpace >= _shareSize && !holdsBad, p.Holds.Where(share => !bad.Contains((node, share))).ToHashSet());
-            })
-            .ToList();
-
-        for (var attempt = 0; ; attempt++)
+        var placement = await placer.PlaceAsync(storageIndex, parameters.N, _shareSize, _uploadSecret, cancellationToken).ConfigureAwait(false);
+        Unusable = placement.Unusable;
+        foreach (var (share, server) in placement.Targets)
         {
-            var plan = SharePlacement.Plan(views, parameters.N);
-            if (requireHappiness && plan.Happiness < config.Happy)
-            {
-                throw new UploadException(Unhappy(plan.Happiness, views, unusable));
-            }
-
-            var refusedBy = new List<StorageClient>();
-            foreach (var server in plan.NewShares.Keys.Concat(plan.ExistingShares.Keys).Distinct())
-            {
-                var wanted = plan.NewShares.GetValueOrDefault(server, []).Concat(plan.ExistingShares.GetValueOrDefault(server, [])).Distinct().ToList();
-                var node = server.Url.NodeId;
-                try
-                {
-                    var result = await grid.WithDeadlineAsync(server, ct => server.AllocateAsync(
-                        storageIndex, wanted, _shareSize, _uploadSecret, client.Leases.RenewSecret(storageIndex, node.Bytes), client.Leases.CancelSecret(storageIndex, node.Bytes), ct), cancellationToken).ConfigureAwait(false);
-                    var replace = plan.ExistingShares.GetValueOrDefault(server, []).Where(s => replaceable?.Contains((node, s)) == true).ToList();
-                    foreach (var share in result.Allocated.Where(s => plan.NewShares.GetValueOrDefault(server, []).Contains(s) || replace.Contains(s)))
-                    {
-                        _targets[share] = new ShareTarget(share, server, _header.Serialize(), _buffers);
-                    }
-
-                    var notReplaced = replace.Intersect(result.AlreadyHave).ToList();
-                    bad.UnionWith(notReplaced.Select(share => (node, share)));
-                    if (notReplaced.Count > 0 || plan.NewShares.GetValueOrDefault(server, []).Except(result.Allocated).Except(result.AlreadyHave).Any())
-                    {
-                        refusedBy.Add(server);
-                    }
-                }
-                catch (StorageException e)
-                {
-                    unusable[node] = e.Reason;
-                    refusedBy.Add(server);
-                }
-            }
-
-            if (refusedBy.Count == 0)
-            {
-                break;
-            }
-
-            // A server refused (full since it answered, or gone): give back this round's allocations and plan again without it.
-            await AbortAsync(_targets.Values.ToList(), cancellationToken).ConfigureAwait(false);
-            _targets.Clear();
-            views = [.. views.Select(v => refusedBy.Contains(v.Server)
-                ? v with { Writable = false, Holds = unusable.ContainsKey(v.Server.Url.NodeId) ? new HashSet<int>() : v.Holds.Where(share => !bad.Contains((v.Server.Url.NodeId, share))).ToHashSet() }
-                : v)];
-            if (attempt == 3)
-            {
-                if (requireHappiness)
-                {
-                    throw new UploadException(Unhappy(SharePlacement.Plan(views, parameters.N).Happiness, views, unusable));
-                }
-
-                break;
-            }
+            _targets[share] = new ShareTarget(share, server, _header.Serialize(), _buffers);
         }
 
         foreach (var server in _targets.Values.Select(t => t.Server).Distinct())
@@ -218,7 +141,7 @@ internal sealed class ShareUploadSink(
                     return;
                 }
 
-                var result = await grid.WithDeadlineAsync(
+                var result = await client.Grid.WithDeadlineAsync(
                     target.Server, ct => target.Server.WriteAsync(_index, target.Share, run.Offset, run.Buffer.AsMemory(0, run.Length), _uploadSecret, ct), cancellationToken).ConfigureAwait(false);
                 if (result.Required.Count == 0)
                 {
@@ -255,25 +178,6 @@ internal sealed class ShareUploadSink(
         }
     }
 
-    private async Task AbortAsync(IEnumerable<ShareTarget> targets, CancellationToken cancellationToken)
-    {
-        await Task.WhenAll(targets.Select(async target =>
-        {
-            try
-            {
-                await grid.WithDeadlineAsync(target.Server, async ct =>
-                {
-                    await target.Server.AbortAsync(_index, target.Share, _uploadSecret, ct).ConfigureAwait(false);
-                    return true;
-                }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is StorageException or OperationCanceledException)
-            {
-                // The allocation expires on its own if the server cannot be told.
-            }
-        })).ConfigureAwait(false);
-    }
-
     /// <summary>
     /// Gives back every allocation not yet complete, after a failure or a cancellation that stops the
     /// upload: waits for the writes in flight to end, then tells each server, all at once, within
@@ -298,17 +202,8 @@ internal sealed class ShareUploadSink(
             // Writes fail or are cancelled with the upload; only their end matters here.
         }
 
-        await AbortAsync(_targets.Values.Where(t => !t.Complete).ToList(), deadline.Token).ConfigureAwait(false);
-    }
-
-    private string Unhappy(int achievable, List<ServerView<StorageClient>> views, Dictionary<NodeId, string> unusable)
-    {
-        var config = client.Config;
-        var writable = views.Count(v => v.Writable);
-        var full = views.Count(v => !v.Writable && !unusable.ContainsKey(v.Server.Url.NodeId));
-        var detail = unusable.Count == 0 ? "" : " Unreachable or failing: " + string.Join("; ", unusable.Take(5).Select(u => $"node {u.Key.ToString()[..8]}: {u.Value}")) + (unusable.Count > 5 ? "; …" : "") + ".";
-        return $"Cannot upload: the shares can reach only {achievable} server(s), but happy = {config.Happy} needs {config.Happy}. "
-            + $"Of {grid.Servers.Count} known servers, {views.Count} answered, {writable} had room for a {_shareSize:N0}-byte share, {full} were full.{detail}";
+        await Allocations.AbortAsync(
+            client.Grid, _index, _targets.Values.Where(t => !t.Complete).Select(t => KeyValuePair.Create(t.Share, t.Server)).ToList(), _uploadSecret, deadline.Token).ConfigureAwait(false);
     }
 
     /// <summary>One share on its way to one server: the run being collected and where it goes next.</summary>

@@ -1,0 +1,49 @@
+using Granary.Client.Nodes;
+using Granary.Client.Upload;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Client;
+
+/// <summary>
+/// A client of one grid, as <see cref="GranaryClientBuilder"/> made it: the servers it found, its
+/// settings and secrets, its clock and its logging, none of which change afterwards. Everything a
+/// front end (the CLI, the web gateway) does with the grid goes through it.
+/// </summary>
+public sealed class GranaryClient
+{
+    internal GranaryClient(ClientSettings settings, ClientSecrets secrets, StorageGrid grid, TimeProvider time, ILoggerFactory? loggers, IReadOnlyList<string> warnings)
+    {
+        Settings = settings;
+        Secrets = secrets;
+        Grid = grid;
+        Time = time;
+        Loggers = loggers ?? NullLoggerFactory.Instance;
+        Warnings = warnings;
+        Nodes = new NodeMaker(this);
+    }
+
+    public ClientSettings Settings { get; }
+
+    public ClientSecrets Secrets { get; }
+
+    /// <summary>The storage servers this client uses.</summary>
+    public StorageGrid Grid { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILoggerFactory Loggers { get; }
+
+    /// <summary>What went wrong while the grid was being found (a hub that did not answer, say) without stopping it.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Turns caps into nodes.</summary>
+    public NodeMaker Nodes { get; }
+
+    /// <summary>Whether a file of <paramref name="size"/> bytes is stored in its cap (<c>URI:LIT:</c>), with no server.</summary>
+    public static bool IsLiteral(long size) => Uploader.IsLiteral(size);
+
+    /// <summary>Stores an immutable file (two passes over a seekable stream); a file of 55 bytes or less becomes a literal cap without a server.</summary>
+    public Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        new Uploader(this).UploadAsync(input, progress, cancellationToken);
+}
