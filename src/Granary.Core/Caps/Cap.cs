@@ -1,13 +1,32 @@
+using Granary.Core.Mutable;
+
 namespace Granary.Core.Caps;
 
 /// <summary>
 /// A capability: a string that both names a file and grants some authority over it.
-/// A read cap (<c>URI:CHK:</c>, <c>URI:LIT:</c>) lets its holder find, verify and decrypt the file;
-/// a verify cap (<c>URI:CHK-Verifier:</c>) lets its holder find and check the shares but not read them.
+/// A read cap (<c>URI:CHK:</c>, <c>URI:LIT:</c>, <c>URI:SSK-RO:</c>, <c>URI:MDMF-RO:</c>) lets its holder
+/// find, verify and decrypt the file; a write cap (<c>URI:SSK:</c>, <c>URI:MDMF:</c>) also lets it publish
+/// new versions of a mutable file; a verify cap (<c>…-Verifier:</c>) lets its holder find and check
+/// the shares but not read them. Directory caps (<c>URI:DIR2…</c>) wrap the cap of the file that holds
+/// the directory.
 /// Every cap has exactly one canonical spelling, which <see cref="ToString"/> returns.
 /// </summary>
 public abstract class Cap : IEquatable<Cap>
 {
+    // Every file-cap prefix ends in ':', so no prefix is the start of another.
+    private static readonly (string Prefix, Func<string, Cap> Parse)[] FileParsers =
+    [
+        (ChkReadCap.Prefix, ChkReadCap.ParseFields),
+        (ChkVerifyCap.Prefix, ChkVerifyCap.ParseFields),
+        (LiteralCap.Prefix, LiteralCap.ParseFields),
+        (MutableWriteCap.SdmfPrefix, fields => MutableWriteCap.ParseFields(MutableFormat.Sdmf, fields)),
+        (MutableReadCap.SdmfPrefix, fields => MutableReadCap.ParseFields(MutableFormat.Sdmf, fields)),
+        (MutableVerifyCap.SdmfPrefix, fields => MutableVerifyCap.ParseFields(MutableFormat.Sdmf, fields)),
+        (MutableWriteCap.MdmfPrefix, fields => MutableWriteCap.ParseFields(MutableFormat.Mdmf, fields)),
+        (MutableReadCap.MdmfPrefix, fields => MutableReadCap.ParseFields(MutableFormat.Mdmf, fields)),
+        (MutableVerifyCap.MdmfPrefix, fields => MutableVerifyCap.ParseFields(MutableFormat.Mdmf, fields)),
+    ];
+
     private protected Cap()
     {
     }
@@ -22,19 +41,18 @@ public abstract class Cap : IEquatable<Cap>
             throw new CapFormatException("The cap is empty.");
         }
 
-        if (trimmed.StartsWith(ChkReadCap.Prefix, StringComparison.Ordinal))
+        var directory = DirectoryCap.TryParsePrefixed(trimmed);
+        if (directory is not null)
         {
-            return ChkReadCap.ParseFields(trimmed[ChkReadCap.Prefix.Length..]);
+            return directory;
         }
 
-        if (trimmed.StartsWith(ChkVerifyCap.Prefix, StringComparison.Ordinal))
+        foreach (var (prefix, parse) in FileParsers)
         {
-            return ChkVerifyCap.ParseFields(trimmed[ChkVerifyCap.Prefix.Length..]);
-        }
-
-        if (trimmed.StartsWith(LiteralCap.Prefix, StringComparison.Ordinal))
-        {
-            return LiteralCap.ParseFields(trimmed[LiteralCap.Prefix.Length..]);
+            if (trimmed.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return parse(trimmed[prefix.Length..]);
+            }
         }
 
         if (!trimmed.StartsWith("URI:", StringComparison.Ordinal))
@@ -44,7 +62,7 @@ public abstract class Cap : IEquatable<Cap>
 
         var kind = trimmed.Split(':')[1];
         throw new CapFormatException(
-            $"'URI:{Abbreviate(kind)}' caps are not supported; Granary reads URI:CHK, URI:CHK-Verifier and URI:LIT caps.");
+            $"'URI:{Abbreviate(kind)}' caps are not supported; Granary reads URI:CHK, URI:LIT, URI:SSK, URI:MDMF and URI:DIR2 caps (with their -RO and -Verifier forms).");
     }
 
     public static bool TryParse(string text, out Cap? cap, out string error)
@@ -61,6 +79,16 @@ public abstract class Cap : IEquatable<Cap>
             error = e.Message;
             return false;
         }
+    }
+
+    /// <summary>
+    /// The storage index servers keep this cap's shares under; false for a literal cap (file or
+    /// directory), whose data lives in the cap itself.
+    /// </summary>
+    public virtual bool TryGetStorageIndex(out StorageIndex storageIndex)
+    {
+        storageIndex = default;
+        return false;
     }
 
     public abstract override string ToString();

@@ -35,6 +35,36 @@ internal static class CapFields
         return (first, ueb, (int)k, (int)n, size);
     }
 
+    /// <summary>
+    /// Splits <c>key:fingerprint</c> (§4.2): a 26-character and a 52-character lower-case base32
+    /// field. SDMF caps end there; MDMF caps may go on with <c>:</c> and anything (future extension
+    /// fields, accepted and dropped).
+    /// </summary>
+    public static (byte[] Key, byte[] Fingerprint) ParseMutable(string kind, string fields, string keyName, bool allowsExtensions)
+    {
+        var colon = fields.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            throw new CapFormatException($"A {kind} cap has 2 fields after '{kind}:' ({keyName}:fingerprint); this one has 1.");
+        }
+
+        var fingerprintText = fields[(colon + 1)..];
+        var extension = fingerprintText.IndexOf(':', StringComparison.Ordinal);
+        if (extension >= 0)
+        {
+            if (!allowsExtensions)
+            {
+                throw new CapFormatException($"A {kind} cap has exactly 2 fields after '{kind}:' ({keyName}:fingerprint); this one has more.");
+            }
+
+            fingerprintText = fingerprintText[..extension];
+        }
+
+        var key = Base32Field(kind, keyName, fields[..colon], 16);
+        var fingerprint = Base32Field(kind, "fingerprint", fingerprintText, 32);
+        return (key, fingerprint);
+    }
+
     public static byte[] Base32Field(string kind, string name, string text, int byteLength)
     {
         var expected = Base32.GetEncodedLength(byteLength);

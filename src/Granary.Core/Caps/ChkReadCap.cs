@@ -44,6 +44,12 @@ public sealed class ChkReadCap : Cap
     /// <summary>The verify cap for the same file: derived from this cap alone.</summary>
     public ChkVerifyCap VerifyCap => new(StorageIndex, UriExtensionHash, K, N, Size);
 
+    public override bool TryGetStorageIndex(out StorageIndex storageIndex)
+    {
+        storageIndex = StorageIndex;
+        return true;
+    }
+
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture, $"{Prefix}{Base32.Encode(_key)}:{Base32.Encode(_uriExtensionHash)}:{K}:{N}:{Size}");
 

@@ -37,6 +37,12 @@ public sealed class ChkVerifyCap : Cap
 
     public long Size { get; }
 
+    public override bool TryGetStorageIndex(out StorageIndex storageIndex)
+    {
+        storageIndex = StorageIndex;
+        return true;
+    }
+
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture, $"{Prefix}{StorageIndex}:{Base32.Encode(_uriExtensionHash)}:{K}:{N}:{Size}");
 

@@ -23,6 +23,18 @@ public sealed class HashTag
     public static readonly HashTag BucketRenewal = new("allmydata_bucket_renewal_secret_v1"u8);
     public static readonly HashTag BucketCancel = new("allmydata_bucket_cancel_secret_v1"u8);
 
+    // Mutable files and directories (mutable-dirnode §2.1).
+    public static readonly HashTag MutableWriteKey = new("allmydata_mutable_privkey_to_writekey_v1"u8);
+    public static readonly HashTag MutableReadKey = new("allmydata_mutable_writekey_to_readkey_v1"u8);
+    public static readonly HashTag MutableStorageIndex = new("allmydata_mutable_readkey_to_storage_index_v1"u8);
+    public static readonly HashTag MutableFingerprint = new("allmydata_mutable_pubkey_to_fingerprint_v1"u8);
+    public static readonly HashTag MutableDataKey = new("allmydata_mutable_readkey_to_datakey_v1"u8);
+    public static readonly HashTag WriteEnablerMaster = new("allmydata_mutable_writekey_to_write_enabler_master_v1"u8);
+    public static readonly HashTag WriteEnabler = new("allmydata_mutable_write_enabler_master_and_nodeid_to_write_enabler_v1"u8);
+    public static readonly HashTag DirnodeChildSalt = new("allmydata_dirnode_child_rwcap_to_salt_v1"u8);
+    public static readonly HashTag DirnodeChildCapKey = new("allmydata_mutable_writekey_and_salt_to_dirnode_child_capkey_v1"u8);
+    public static readonly HashTag MutableContainerHeader = new("allmydata_mutable_container_header"u8);
+
     // One reusable SHA-256 state per thread keeps block hashing free of allocations.
     [ThreadStatic]
     private static IncrementalHash? _threadSha;

@@ -36,7 +36,7 @@ public class CapTests
     [Theory]
     [InlineData("", "empty")]
     [InlineData("hello", "caps start with 'URI:'")]
-    [InlineData("URI:DIR2:abc:def", "'URI:DIR2' caps are not supported")]
+    [InlineData("URI:FOO:abc:def", "'URI:FOO' caps are not supported")]
     [InlineData("URI:CHK:hah7mxwfpqemm7icdh3hwsa5fa:3:10:56", "5 fields")]
     [InlineData("URI:CHK:hah7mxwfpqemm7icdh3hwsa5f:6epvxt2uxh42obpnfn4wkrplqml7voh7aqpnqnapu7ffcyn2hk3q:3:10:56", "key is 25 characters")]
     [InlineData("URI:CHK:hah7mxwfpqemm7icdh3hwsa5fb:6epvxt2uxh42obpnfn4wkrplqml7voh7aqpnqnapu7ffcyn2hk3q:3:10:56", "non-zero unused bits")]
