@@ -1,0 +1,148 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Granary.Core.Caps;
+using Granary.Core.Chk;
+using Granary.Core.Hashing;
+
+namespace Granary.Core.Mutable;
+
+/// <summary>
+/// The checks a reader makes on each share before using it (mutable-dirnode §10), on the share's
+/// fields as fetched, so a client that reads only some segments can check just those. Each failure
+/// throws <see cref="CorruptShareException"/> naming the share and the reason; Tahoe rejects a share
+/// that fails any step and uses one that passes.
+/// </summary>
+public static class MutableShareValidation
+{
+    private const int HashSize = MutableSecrets.HashSize;
+    private const int ChainEntrySize = 2 + HashSize;
+
+    /// <summary>Step 1: the stored public key must hash to the cap's fingerprint (hashing the bytes as stored).</summary>
+    public static VerifyingKey CheckVerifyingKey(int share, ReadOnlySpan<byte> verifyingKeyDer, ReadOnlySpan<byte> fingerprint)
+    {
+        if (!MutableSecrets.Fingerprint(verifyingKeyDer).AsSpan().SequenceEqual(fingerprint))
+        {
+            throw new CorruptShareException(share, "its public key does not hash to the cap's fingerprint");
+        }
+
+        try
+        {
+            return VerifyingKey.FromSubjectPublicKeyInfo(verifyingKeyDer);
+        }
+        catch (CryptographicException e)
+        {
+            throw new CorruptShareException(share, $"its public key matches the fingerprint but is not an RSA key ({e.Message})");
+        }
+    }
+
+    /// <summary>Step 2: the signature must be the key's PSS signature of the version's signed prefix.</summary>
+    public static void CheckSignature(int share, MutableVersion version, VerifyingKey key, ReadOnlySpan<byte> signature)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(key);
+        if (!key.Verify(version.SignedPrefix, signature))
+        {
+            throw new CorruptShareException(share, $"its signature does not verify ({version})");
+        }
+    }
+
+    /// <summary>
+    /// Step 4 and the tree's own consistency: the stored block hash tree must have the version's
+    /// shape, every interior node must be the hash of its children, and its root must lead, through
+    /// the share hash chain, to the signed root hash.
+    /// </summary>
+    public static void CheckBlockHashTree(int share, MutableVersion version, ReadOnlySpan<byte> blockHashTree, ReadOnlySpan<byte> shareHashChain)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var p = version.Parameters;
+        if (share < 0 || share >= p.N)
+        {
+            throw new CorruptShareException(share, $"share number {share} is outside 0 … {p.N - 1}");
+        }
+
+        var nodes = p.BlockHashTreeNodeCount;
+        if (blockHashTree.Length != nodes * HashSize)
+        {
+            throw new CorruptShareException(share, $"its block hash tree has {blockHashTree.Length} bytes; {p.SegmentCount} segments need {nodes} hashes");
+        }
+
+        Span<byte> parent = stackalloc byte[HashSize];
+        for (var i = nodes / 2 - 1; i >= 0; i--)
+        {
+            HashTag.MerkleInternalNode.HashPair(Node(blockHashTree, 2 * i + 1), Node(blockHashTree, 2 * i + 2), parent);
+            if (!parent.SequenceEqual(Node(blockHashTree, i)))
+            {
+                throw new CorruptShareException(share, $"block hash tree node {i} is not the hash of its children");
+            }
+        }
+
+        if (shareHashChain.Length % ChainEntrySize != 0)
+        {
+            throw new CorruptShareException(share, $"its share hash chain is {shareHashChain.Length} bytes, not a multiple of {ChainEntrySize}");
+        }
+
+        var chain = new Dictionary<int, byte[]>();
+        for (var at = 0; at < shareHashChain.Length; at += ChainEntrySize)
+        {
+            chain[BinaryPrimitives.ReadUInt16BigEndian(shareHashChain[at..])] = shareHashChain.Slice(at + 2, HashSize).ToArray();
+        }
+
+        Span<byte> root = stackalloc byte[HashSize];
+        if (!MerkleTree.TryComputeRoot(share, p.N, Node(blockHashTree, 0), chain, root))
+        {
+            throw new CorruptShareException(share, "its share hash chain lacks a hash on the path to the root");
+        }
+
+        if (!root.SequenceEqual(version.RootHash))
+        {
+            throw new CorruptShareException(share, "its block hash tree does not lead to the signed root hash");
+        }
+    }
+
+    /// <summary>
+    /// Step 3: one segment's stored data (salt and block for MDMF, the block for SDMF) must hash to
+    /// its leaf in a block hash tree already checked with <see cref="CheckBlockHashTree"/>.
+    /// </summary>
+    public static void CheckSegment(int share, MutableVersion version, ReadOnlySpan<byte> blockHashTree, int segment, ReadOnlySpan<byte> segmentData)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        var p = version.Parameters;
+        if (segmentData.Length != p.SegmentDataLength(segment))
+        {
+            throw new CorruptShareException(share, $"segment {segment}'s data is {segmentData.Length} bytes, not {p.SegmentDataLength(segment)}", segment);
+        }
+
+        Span<byte> leaf = stackalloc byte[HashSize];
+        HashTag.Block.Hash(segmentData, leaf);
+        var width = (p.BlockHashTreeNodeCount + 1) / 2;
+        if (!leaf.SequenceEqual(Node(blockHashTree, width - 1 + segment)))
+        {
+            throw new CorruptShareException(share, $"segment {segment}'s block does not match its block hash", segment);
+        }
+    }
+
+    /// <summary>
+    /// Step 5, for writers: the encrypted private key, decrypted with the write key, must hash back
+    /// to the write key (the bytes as stored, never a re-encoding) and be a 2048-bit PKCS#8 RSA key.
+    /// </summary>
+    public static SigningKey CheckPrivateKey(int share, MutableWriteCap cap, ReadOnlySpan<byte> encryptedPrivateKey)
+    {
+        ArgumentNullException.ThrowIfNull(cap);
+        var der = MutableSecrets.CryptPrivateKey(cap.WriteKey, encryptedPrivateKey);
+        if (!MutableSecrets.WriteKey(der).AsSpan().SequenceEqual(cap.WriteKey))
+        {
+            throw new CorruptShareException(share, "its encrypted private key does not decrypt to the key the write cap names");
+        }
+
+        try
+        {
+            return SigningKey.FromPkcs8(der);
+        }
+        catch (CryptographicException e)
+        {
+            throw new CorruptShareException(share, $"its private key hashes to the write key but cannot be loaded ({e.Message})");
+        }
+    }
+
+    private static ReadOnlySpan<byte> Node(ReadOnlySpan<byte> tree, int index) => tree.Slice(index * HashSize, HashSize);
+}
