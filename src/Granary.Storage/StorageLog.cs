@@ -44,6 +44,9 @@ internal static partial class StorageLog
     [LoggerMessage(1202, LogLevel.Warning, "The node's own check confirms immutable share {Share} of {StorageIndex} is corrupt ({Finding}); an upload of it may now replace it")]
     public static partial void CorruptionConfirmed(ILogger logger, string storageIndex, int share, string finding);
 
+    [LoggerMessage(1204, LogLevel.Warning, "Corruption reported in mutable share {Share} of {StorageIndex}: {Reason}")]
+    public static partial void MutableCorruptionReported(ILogger logger, string storageIndex, int share, string reason);
+
     [LoggerMessage(1203, LogLevel.Information, "Kept immutable share {Share} of {StorageIndex}: the node's own check finds it sound")]
     public static partial void ReportedShareSound(ILogger logger, string storageIndex, int share);
 

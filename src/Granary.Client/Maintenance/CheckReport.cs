@@ -15,6 +15,9 @@ public enum ShareState
 
     /// <summary>The server failed while it was being read.</summary>
     Unreadable,
+
+    /// <summary>A mutable file's share of a version other than the one readers see (older, or a colliding writer's).</summary>
+    OtherVersion,
 }
 
 /// <summary>One copy of one share on one server.</summary>

@@ -102,6 +102,11 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
     public Task<int[]> ListMutableSharesAsync(StorageIndex index, CancellationToken cancellationToken) =>
         SendJsonAsync<int[]>(HttpMethod.Get, $"mutable/{index}/shares", null, null, cancellationToken);
 
+    /// <summary>Tells the node a mutable share failed verification (advisory: the node logs it).</summary>
+    public async Task ReportMutableCorruptionAsync(StorageIndex index, int share, string reason, CancellationToken cancellationToken) =>
+        await SendJsonAsync<object>(
+            HttpMethod.Post, $"mutable/{index}/{Number(share)}/corrupt", JsonContent.Create(new CorruptionReport(reason), options: StorageProtocol.Json), null, cancellationToken).ConfigureAwait(false);
+
     public Task<int> ReadMutableAsync(StorageIndex index, int share, long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         ReadRangeAsync($"mutable/{index}/{Number(share)}", offset, destination, cancellationToken);
 

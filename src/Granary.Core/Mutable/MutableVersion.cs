@@ -15,8 +15,11 @@ public sealed class MutableVersion : IEquatable<MutableVersion>, IComparable<Mut
     private const int SaltSize = MutableParameters.SaltSize;
     private const int SdmfPrefixSize = 75;
     private const int MdmfPrefixSize = 59;
-    private const int SdmfCheckstringSize = 57;
-    private const int MdmfCheckstringSize = 41;
+    /// <summary>Bytes of an SDMF checkstring (version, seqnum, root hash, salt): what a writer tests before overwriting.</summary>
+    public const int SdmfCheckstringSize = 57;
+
+    /// <summary>Bytes of an MDMF checkstring (version, seqnum, root hash).</summary>
+    public const int MdmfCheckstringSize = 41;
 
     private readonly byte[] _header;
 

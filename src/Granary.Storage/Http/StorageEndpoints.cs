@@ -49,6 +49,7 @@ internal static class StorageEndpoints
         v1.MapPost("/immutable/{index}/{share}/corrupt", ReportCorruptionAsync);
         v1.MapPut("/lease/{index}", RenewLease);
         v1.MapPost("/mutable/{index}/read-test-write", ReadTestWriteAsync);
+        v1.MapPost("/mutable/{index}/{share}/corrupt", ReportMutableCorruptionAsync);
         v1.MapGet("/mutable/{index}/shares", (string index, MutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
         v1.MapGet("/mutable/{index}/{share}", (string index, string share, HttpContext context, MutableStore store) =>
             ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
@@ -175,6 +176,21 @@ internal static class StorageEndpoints
         }
 
         return Results.Json(new CorruptionFinding(verdict is { Intact: false }, verdict is { Intact: false } ? verdict.Summary : null), StorageProtocol.Json);
+    }
+
+    // A mutable share can change at any time, so the node only logs the report.
+    private static async Task<IResult> ReportMutableCorruptionAsync(string index, string share, HttpRequest request, MutableStore store, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var report = await ReadJsonAsync<CorruptionReport>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        if (store.SharePath(storageIndex, shareNumber) is null)
+        {
+            throw new ProblemException(404, "this node holds no such share");
+        }
+
+        StorageLog.MutableCorruptionReported(loggers.CreateLogger("Granary.Storage.Corruption"), storageIndex.ToString(), shareNumber, LogText.Escape(report.Reason));
+        return Results.Json(new { }, StorageProtocol.Json);
     }
 
     private static IResult RenewLease(string index, HttpRequest request, ImmutableStore immutable, MutableStore mutable, Leases.LeaseStore leases)
