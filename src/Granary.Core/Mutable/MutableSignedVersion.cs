@@ -59,6 +59,9 @@ public sealed class MutableSignedVersion
         return chain;
     }
 
+    /// <summary>Where in every share <paramref name="segment"/>'s data (salt and block, or block) goes.</summary>
+    public long SegmentDataOffset(int segment) => Version.Offsets.ShareData + Version.Parameters.SegmentDataOffset(segment);
+
     /// <summary>
     /// Share <paramref name="share"/> complete, <c>Offsets.EndOfShare</c> bytes, given its data region
     /// (every segment's <see cref="MutableShareEncoder.EncodeSegment"/> output in order). The MDMF gap
