@@ -21,18 +21,19 @@ public sealed class MetadataObject : IEnumerable<KeyValuePair<string, object?>>,
     {
         ArgumentNullException.ThrowIfNull(entries);
         var list = new List<KeyValuePair<string, object?>>();
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (key, value) in entries)
         {
             ArgumentNullException.ThrowIfNull(key);
-            var index = list.FindIndex(e => e.Key == key);
             var entry = new KeyValuePair<string, object?>(key, Normalize(value));
-            if (index >= 0)
+            if (positions.TryGetValue(key, out var index))
             {
                 // A repeated key keeps its first position and takes the last value, as a Python dict does.
                 list[index] = entry;
             }
             else
             {
+                positions[key] = list.Count;
                 list.Add(entry);
             }
         }

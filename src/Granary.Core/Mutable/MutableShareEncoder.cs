@@ -190,7 +190,8 @@ public sealed class MutableShareEncoder
             throw new ArgumentException($"A kept segment needs one 32-byte leaf per share ({Parameters.N}).", nameof(leafHashes));
         }
 
-        _ = Parameters.BlockSizeOf(segment);
+        ArgumentOutOfRangeException.ThrowIfNegative(segment);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(segment, Parameters.SegmentCount);
         for (var j = 0; j < Parameters.N; j++)
         {
             leafHashes.Slice(j * HashSize, HashSize).CopyTo(LeafOf(j, segment));

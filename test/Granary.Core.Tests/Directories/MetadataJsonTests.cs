@@ -100,6 +100,16 @@ public class MetadataJsonTests
     }
 
     [Fact]
+    public void An_object_with_200000_keys_parses_and_keeps_them_in_order()
+    {
+        // Key positions are indexed, so a hostile writer's huge object costs a reader linear time.
+        var json = "{" + string.Join(", ", Enumerable.Range(0, 200_000).Select(i => $"\"k{i}\": {i}")) + "}";
+        var metadata = MetadataJson.Parse(json);
+        Assert.Equal(200_000, metadata.Count);
+        Assert.Equal("k199999", metadata.Keys.Last());
+    }
+
+    [Fact]
     public void Metadata_objects_are_immutable_and_keep_positions_when_a_key_is_replaced()
     {
         var metadata = MetadataObject.Of(("a", 1), ("b", 2));
