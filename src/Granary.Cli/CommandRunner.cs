@@ -56,7 +56,8 @@ internal static class CommandRunner
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or ArgumentException
                 or System.Security.Cryptography.CryptographicException or Client.Upload.UploadException or Client.Download.DownloadException
-                or Client.Storage.StorageException or Core.Chk.CorruptFileException or Core.Chk.CorruptShareException or HttpRequestException)
+                or Client.Storage.StorageException or Core.Chk.CorruptFileException or Core.Chk.CorruptShareException or HttpRequestException
+                or Client.Mutable.MutableException or Client.Nodes.ReadOnlyException or Client.Nodes.PathNotFoundException or Core.Directories.DirectoryFormatException)
             {
                 await context.Error.WriteLineAsync($"{name}: {OneLine(e.Message)}").ConfigureAwait(false);
                 return GranaryCli.Failure;

@@ -26,6 +26,13 @@ public static class GranaryCli
         root.Subcommands.Add(PutCommand.Create());
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(AliasCommand.Create());
+        root.Subcommands.Add(MkdirCommand.Create());
+        root.Subcommands.Add(LsCommand.Create());
+        root.Subcommands.Add(CpCommand.Create());
+        root.Subcommands.Add(LinkCommand.CreateMv());
+        root.Subcommands.Add(LinkCommand.CreateLn());
+        root.Subcommands.Add(RmCommand.Create());
         root.Subcommands.Add(GridCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;

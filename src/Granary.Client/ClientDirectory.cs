@@ -36,6 +36,9 @@ public sealed class ClientDirectory
 
     public string ConvergenceFile => System.IO.Path.Combine(Path, "private", "convergence");
 
+    /// <summary>The directory's aliases (<c>private/aliases</c>, as Tahoe keeps them).</summary>
+    public Paths.AliasTable Aliases => new(System.IO.Path.Combine(Path, "private", "aliases"));
+
     /// <summary>Whether the directory has a <c>client.json</c>.</summary>
     public bool Configured => File.Exists(System.IO.Path.Combine(Path, ConfigFile));
 

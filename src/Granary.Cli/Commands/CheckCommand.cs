@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Granary.Client.Maintenance;
-using Granary.Client.Nodes;
 using Granary.Core.Caps;
 
 namespace Granary.Cli.Commands;
@@ -11,7 +10,7 @@ internal static class CheckCommand
 {
     public static Command Create()
     {
-        var capArgument = new Argument<string>("CAP") { Description = "A read cap, or a verify cap (URI:CHK-Verifier:…; cannot repair)." };
+        var capArgument = new Argument<string>("TARGET") { Description = "A file or directory: a cap (a verify cap can check, not repair) or alias:path." };
         var verify = new Option<bool>("--verify") { Description = "Read every block of every copy and check it (slow: reads n/k times the file)." };
         var repair = new Option<bool>("--repair") { Description = "Make missing (and, with --verify, corrupt) shares again and place them on other servers." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
@@ -22,21 +21,20 @@ internal static class CheckCommand
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            var cap = ClientOptions.ParseCap(context, capArgument);
-
-            if (cap is LiteralCap)
+            var target = ClientOptions.ParsePath(context.Parse.GetValue(capArgument)!, ClientOptions.OpenDirectory(context, clientDir));
+            if (target is { Root: LiteralCap, IsRoot: true })
             {
                 await context.Output.WriteLineAsync("healthy: a literal file lives entirely in its cap");
                 return GranaryCli.Success;
             }
 
-            if (context.Parse.GetValue(repair) && cap is not ChkReadCap)
+            if (context.Parse.GetValue(repair) && target.Root is ChkVerifyCap or MutableVerifyCap)
             {
-                throw new UsageException("repair re-encodes the file and needs its read cap (URI:CHK:…), not a verify cap");
+                throw new UsageException("repair re-encodes the file and needs its read cap, not a verify cap");
             }
 
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
-            var node = client.Nodes.Create(cap);
+            var node = await client.Nodes.ResolveAsync(target, cancellationToken);
             CheckReport report;
             RepairResult? repaired = null;
             using (var line = new ProgressLine(context))
@@ -45,7 +43,7 @@ internal static class CheckCommand
                 report = await node.CheckAsync(context.Parse.GetValue(verify), progress, cancellationToken);
                 if (context.Parse.GetValue(repair))
                 {
-                    repaired = await ((ImmutableFileNode)node).RepairAsync(report, progress, cancellationToken);
+                    repaired = await node.RepairAsync(report, progress, cancellationToken);
                 }
             }
 

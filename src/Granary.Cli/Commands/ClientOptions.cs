@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Granary.Client;
+using Granary.Client.Paths;
 using Granary.Core.Caps;
+using Granary.Core.Mutable;
 
 namespace Granary.Cli.Commands;
 
@@ -67,8 +69,39 @@ internal static class ClientOptions
     public static GranaryClient Offline(CommandContext context, Option<DirectoryInfo> option) =>
         GranaryClientBuilder.FromDirectory(OpenDirectory(context, option)).BuildOffline();
 
-    private static ClientDirectory OpenDirectory(CommandContext context, Option<DirectoryInfo> option) =>
+    /// <summary>The command's client directory, opened without creating anything.</summary>
+    public static ClientDirectory OpenDirectory(CommandContext context, Option<DirectoryInfo> option) =>
         ClientDirectory.Open(context.Parse.GetValue(option)?.FullName ?? ClientDirectory.DefaultPath());
+
+    /// <summary>A grid path (<c>alias:path</c>, or a cap with an optional <c>/path</c>); a malformed one is a usage error.</summary>
+    public static GridPath ParsePath(string text, ClientDirectory directory)
+    {
+        try
+        {
+            return GridPath.Parse(text.Contains(':', StringComparison.Ordinal) ? text : AliasTable.DefaultAlias + ":" + text, directory.Aliases);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    /// <summary>The <c>--format sdmf|mdmf</c> option mutable commands take.</summary>
+    public static Option<string> Format(string description) => new("--format")
+    {
+        Description = description,
+        HelpName = "sdmf|mdmf",
+    };
+
+    /// <summary>The mutable format a <c>--format</c> value names (null when absent).</summary>
+    public static MutableFormat? ParseFormat(string? text) => text?.ToLowerInvariant() switch
+    {
+        null => null,
+        "sdmf" => MutableFormat.Sdmf,
+        "mdmf" => MutableFormat.Mdmf,
+        "chk" => null,
+        _ => throw new UsageException($"--format '{text}' is not sdmf or mdmf"),
+    };
 
     /// <summary>Reports transfer progress on the status line.</summary>
     public static IProgress<TransferProgress> Progress(ProgressLine line)

@@ -10,25 +10,25 @@ internal static class GetCommand
 {
     public static Command Create()
     {
-        var capArgument = new Argument<string>("CAP") { Description = "The file's read cap (URI:CHK:… or URI:LIT:…)." };
+        var capArgument = new Argument<string>("SOURCE") { Description = "The file: its cap (URI:CHK:…, URI:LIT:…, URI:SSK…, URI:MDMF…) or alias:path." };
         var output = new Option<FileInfo>("-o", "--output") { Description = "Write the file here (written under a temporary name and renamed when complete); default standard output.", HelpName = "FILE" };
         var range = new Option<string>("--range") { Description = "Only bytes START to END, inclusive, 0-based (END may be omitted: to the end).", HelpName = "START-END" };
         var clientDir = ClientOptions.ClientDir();
         var command = new Command("get", "Fetch, verify, decode and decrypt a file from the grid.") { capArgument, output, range, clientDir };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
-            var cap = ClientOptions.ParseCap(context, capArgument);
-
-            if (cap is ChkVerifyCap)
+            var source = ClientOptions.ParsePath(context.Parse.GetValue(capArgument)!, ClientOptions.OpenDirectory(context, clientDir));
+            var cap = source.Root;
+            if (cap is ChkVerifyCap or MutableVerifyCap)
             {
-                throw new UsageException("a verify cap can check a file but not read it; give the read cap (URI:CHK:…)");
+                throw new UsageException("a verify cap can check a file but not read it; give its read cap");
             }
 
             var (from, to) = ParseRange(context.Parse.GetValue(range));
             var client = cap is LiteralCap ? ClientOptions.Offline(context, clientDir) : await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
-            if (client.Nodes.Create(cap) is not IFileNode file)
+            if (await client.Nodes.ResolveAsync(source, cancellationToken) is not IFileNode file)
             {
-                throw new UsageException($"{cap} is not a file's read cap");
+                throw new InvalidOperationException($"{source.Text} is a directory, not a file (use 'ls', or 'cp -r' to copy it)");
             }
 
             var target = context.Parse.GetValue(output);

@@ -21,6 +21,13 @@ public abstract class FilesystemNode(Cap cap)
     /// <summary>Who holds which shares, and with <paramref name="verify"/> whether every byte of each is right.</summary>
     public abstract Task<CheckReport> CheckAsync(bool verify, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Restores what <paramref name="report"/> found missing or corrupt. Needs a cap that can read
+    /// the node (a verify cap can check, not repair); a healthy node is left alone.
+    /// </summary>
+    public virtual Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{Cap} cannot be repaired with this cap: repair re-encodes the file and needs its read cap.");
+
     public override string ToString() => Cap.ToString();
 }
 

@@ -24,6 +24,6 @@ public sealed class ImmutableFileNode(GranaryClient client, ChkReadCap cap) : Fi
         new FileChecker(client).CheckAsync(cap, verify, progress, cancellationToken);
 
     /// <summary>Makes the shares <paramref name="report"/> found missing or corrupt again and places them.</summary>
-    public Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+    public override Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         new FileChecker(client).RepairAsync(cap, report, progress, cancellationToken);
 }

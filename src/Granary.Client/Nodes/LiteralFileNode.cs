@@ -22,6 +22,9 @@ public sealed class LiteralFileNode(LiteralCap cap) : FilesystemNode(cap), IFile
         return end - start;
     }
 
+    public override Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        Task.FromResult(new RepairResult([], report));
+
     public override Task<CheckReport> CheckAsync(bool verify, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         Task.FromResult(CheckReport.Literal(Cap.ToString()));
 }

@@ -232,22 +232,41 @@ public sealed class MutableFileNode : FilesystemNode, IFileNode
             best is null && map.Locations.Count > 0 ? "no version of the file has enough shares to be read" : null);
     }
 
-    /// <summary>Publishes the newest recoverable version again (with a new seqnum), so every server holds a share of it.</summary>
-    public async Task RepairAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes the newest recoverable version again (a new seqnum, the same contents), so that every
+    /// server holds a good share of it and older versions are overwritten. Needs the write cap.
+    /// </summary>
+    public override async Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        if (report.Healthy)
+        {
+            return new RepairResult([], report);
+        }
+
+        if (!report.Recoverable)
+        {
+            throw new MutableException($"Cannot repair: {report.Summary}.");
+        }
+
+        RequireWriteCap();
         var temporary = Path.Combine(Path.GetTempPath(), $"granary-repair-{Guid.NewGuid():N}");
         try
         {
             var spool = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20, FileOptions.DeleteOnClose);
-            await using var owned = spool.ConfigureAwait(false);
-            var length = await ReadAsync(spool, null, null, null, cancellationToken).ConfigureAwait(false);
-            spool.Position = 0;
-            await OverwriteAsync(spool, length, null, cancellationToken).ConfigureAwait(false);
+            await using (spool.ConfigureAwait(false))
+            {
+                var length = await ReadAsync(spool, null, null, null, cancellationToken).ConfigureAwait(false);
+                spool.Position = 0;
+                await OverwriteAsync(spool, length, progress, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
             File.Delete(temporary);
         }
+
+        var after = await CheckAsync(report.Verified, null, cancellationToken).ConfigureAwait(false);
+        return new RepairResult([.. Enumerable.Range(0, after.N)], after);
     }
 
     private async Task<string?> VerifyShareAsync(ServerMap map, MutableShareLocation location, CancellationToken cancellationToken)
