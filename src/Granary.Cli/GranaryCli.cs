@@ -33,6 +33,7 @@ public static class GranaryCli
         root.Subcommands.Add(LinkCommand.CreateMv());
         root.Subcommands.Add(LinkCommand.CreateLn());
         root.Subcommands.Add(RmCommand.Create());
+        root.Subcommands.Add(DebugCommand.Create());
         root.Subcommands.Add(GridCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;

@@ -2,15 +2,19 @@ using System.CommandLine;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
 using Granary.Core.Formats;
+using Granary.Core.Mutable;
 
 namespace Granary.Cli.Commands;
 
-/// <summary><c>granary cap FILE</c>: the read cap an upload of FILE would produce, computed locally.</summary>
+/// <summary>
+/// <c>granary cap FILE</c>: the read cap an upload of FILE would produce, computed locally; and
+/// <c>granary cap --mutable --rsa-key KEY.pem</c>: the caps of the mutable file or directory a key makes.
+/// </summary>
 internal static class CapCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("FILE") { Description = "The file to compute the cap of." };
+        var file = new Argument<FileInfo?>("FILE") { Description = "The file to compute the cap of (not with --mutable).", Arity = ArgumentArity.ZeroOrOne };
         var k = new Option<int>("-k") { Description = "Shares needed to recover the file.", DefaultValueFactory = _ => EncodingParameters.Default.K };
         var n = new Option<int>("-n") { Description = "Total shares produced.", DefaultValueFactory = _ => EncodingParameters.Default.N };
         var segmentSize = new Option<string>("--segment-size")
@@ -31,15 +35,30 @@ internal static class CapCommand
         };
         var verifyCap = new Option<bool>("--verify-cap") { Description = "Also print the verify cap (on the next line)." };
         var storageIndex = new Option<bool>("--storage-index") { Description = "Also print the storage index (on the last line)." };
+        var mutable = new Option<bool>("--mutable") { Description = "Print the caps of the mutable file (or, with --directory, directory) an RSA key makes: write cap, read cap, verify cap, storage index." };
+        var rsaKey = new Option<FileInfo>("--rsa-key") { Description = "With --mutable: the RSA private key, PEM (PKCS#1 or PKCS#8), as Tahoe's test vectors carry it.", HelpName = "KEY.pem" };
+        var format = ClientOptions.Format("With --mutable: sdmf (default) or mdmf.");
+        var directory = new Option<bool>("--directory") { Description = "With --mutable: the caps of a directory held in that file (URI:DIR2…)." };
 
         var command = new Command("cap", "Print the read cap an upload of FILE produces, without touching the network.")
         {
-            file, k, n, segmentSize, secret, secretFile, verifyCap, storageIndex,
+            file, k, n, segmentSize, secret, secretFile, verifyCap, storageIndex, mutable, rsaKey, format, directory,
         };
 
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var parse = context.Parse;
+            if (parse.GetValue(mutable))
+            {
+                await PrintMutableCapsAsync(context, parse.GetValue(rsaKey), ClientOptions.ParseFormat(parse.GetValue(format)) ?? MutableFormat.Sdmf, parse.GetValue(directory));
+                return GranaryCli.Success;
+            }
+
+            if (parse.GetValue(rsaKey) is not null || parse.GetValue(directory))
+            {
+                throw new UsageException("--rsa-key and --directory go with --mutable");
+            }
+
             var parameters = new EncodingParameters(parse.GetValue(k), parse.GetValue(n), ParseSegmentSize(parse.GetValue(segmentSize)!));
             try
             {
@@ -51,7 +70,7 @@ internal static class CapCommand
             }
 
             var convergence = ReadSecret(parse.GetValue(secret), parse.GetValue(secretFile));
-            var path = parse.GetValue(file)!;
+            var path = parse.GetValue(file) ?? throw new UsageException("missing FILE (or --mutable --rsa-key KEY.pem)");
             if (!path.Exists)
             {
                 throw new UsageException($"'{path}' does not exist or is not a file");
@@ -99,6 +118,31 @@ internal static class CapCommand
             return GranaryCli.Success;
         });
         return command;
+    }
+
+    private static async Task PrintMutableCapsAsync(CommandContext context, FileInfo? keyFile, MutableFormat format, bool directory)
+    {
+        if (keyFile is null)
+        {
+            throw new UsageException("--mutable needs --rsa-key KEY.pem");
+        }
+
+        if (!keyFile.Exists)
+        {
+            throw new UsageException($"--rsa-key '{keyFile}' does not exist");
+        }
+
+        using var key = SigningKey.FromPem(await File.ReadAllTextAsync(keyFile.FullName));
+        var write = MutableWriteCap.FromKey(key, format);
+        Cap[] caps = directory
+            ? [new DirectoryCap(write), new DirectoryCap(write.ReadCap), new DirectoryCap(write.VerifyCap)]
+            : [write, write.ReadCap, write.VerifyCap];
+        foreach (var cap in caps)
+        {
+            await context.Output.WriteLineAsync(cap.ToString());
+        }
+
+        await context.Output.WriteLineAsync(write.StorageIndex.ToString());
     }
 
     private static int ParseSegmentSize(string text)

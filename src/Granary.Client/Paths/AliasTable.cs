@@ -57,7 +57,7 @@ public sealed class AliasTable(string file)
             throw new InvalidOperationException($"The alias '{name}' already exists.");
         }
 
-        SecretFile.Write(File, string.Concat(aliases.Append((name, cap)).Select(a => $"{a.Item1}: {a.Item2}\n")));
+        SecretFile.Write(File, string.Concat(aliases.Append((name, cap)).Select(a => $"{a.Item1}: {a.Item2}\n")), overwrite: true);
     }
 
     public static bool IsValidName(string name) =>

@@ -1,7 +1,7 @@
 using Granary.Core.Caps;
 using Granary.Core.Directories;
 using Granary.Core.Mutable;
-using Granary.Core.Tests.Vectors;
+using Granary.Testing.Vectors;
 
 namespace Granary.Core.Tests.Directories;
 

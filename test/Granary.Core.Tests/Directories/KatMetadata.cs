@@ -1,6 +1,6 @@
 using System.Globalization;
 using Granary.Core.Directories;
-using Granary.Core.Tests.Vectors;
+using Granary.Testing.Vectors;
 
 namespace Granary.Core.Tests.Directories;
 

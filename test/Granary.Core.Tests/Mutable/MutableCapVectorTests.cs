@@ -3,7 +3,7 @@ using Granary.Core.Caps;
 using Granary.Core.Formats;
 using Granary.Core.Leases;
 using Granary.Core.Mutable;
-using Granary.Core.Tests.Vectors;
+using Granary.Testing.Vectors;
 
 namespace Granary.Core.Tests.Mutable;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Granary.Core.Formats;
 using Granary.Core.Mutable;
-using Granary.Core.Tests.Vectors;
+using Granary.Testing.Vectors;
 
 namespace Granary.Core.Tests.Mutable;
 

@@ -1,5 +1,5 @@
 using Granary.Core.Mutable;
-using Granary.Core.Tests.Vectors;
+using Granary.Testing.Vectors;
 
 namespace Granary.Core.Tests.Mutable;
 

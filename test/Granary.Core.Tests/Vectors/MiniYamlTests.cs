@@ -1,3 +1,5 @@
+using Granary.Testing.Vectors;
+
 namespace Granary.Core.Tests.Vectors;
 
 public class MiniYamlTests

@@ -1,15 +1,16 @@
 using Granary.Core.Mutable;
+using Xunit;
 
-namespace Granary.Core.Tests.Vectors;
+namespace Granary.Testing.Vectors;
 
 /// <summary>One <c>vector</c> entry: a Tahoe key, the cap Tahoe made from it, and for three entries every intermediate value.</summary>
-internal sealed record CapVector(int Index, MutableFormat Format, string KeyPem, string Expected, OrderedDictionary<string, object?>? Intermediate)
+public sealed record CapVector(int Index, MutableFormat Format, string KeyPem, string Expected, OrderedDictionary<string, object?>? Intermediate)
 {
     public override string ToString() => $"#{Index} {Format} {Expected[..20]}…";
 }
 
 /// <summary>A <c>share_kats</c> entry: shares recorded from Tahoe's publish code with the salts it used.</summary>
-internal sealed record ShareKat(
+public sealed record ShareKat(
     string Name,
     string KeyCap,
     MutableFormat Format,
@@ -27,10 +28,10 @@ internal sealed record ShareKat(
 }
 
 /// <summary>How an <c>mdmf-update-*</c> KAT's plaintext came about: an in-place write over an older version.</summary>
-internal sealed record ShareKatUpdate(byte[] OldPlaintext, long Offset, byte NewByte, int NewLength, string PlaintextSha256);
+public sealed record ShareKatUpdate(byte[] OldPlaintext, long Offset, byte NewByte, int NewLength, string PlaintextSha256);
 
 /// <summary>A <c>dirnode_kats</c> entry.</summary>
-internal sealed record DirnodeKat(
+public sealed record DirnodeKat(
     string Name,
     string KeyCap,
     bool Immutable,
@@ -43,14 +44,14 @@ internal sealed record DirnodeKat(
     public override string ToString() => Name;
 }
 
-internal sealed record DirnodeKatChild(string Name, string? WriteCap, string? ReadCap, object? Metadata);
+public sealed record DirnodeKatChild(string Name, string? WriteCap, string? ReadCap, object? Metadata);
 
-internal sealed record WriteEnablerKat(string Cap, string ServerNodeId, string WriteEnabler, string ClientLeaseSecret, string RenewSecret, string CancelSecret);
+public sealed record WriteEnablerKat(string Cap, string ServerNodeId, string WriteEnabler, string ClientLeaseSecret, string RenewSecret, string CancelSecret);
 
-internal sealed record ContainerKat(int SchemaVersion, string NodeId, byte[] WriteEnabler, int Length, string Sha256, byte[] Magic, byte[] Bytes);
+public sealed record ContainerKat(int SchemaVersion, string NodeId, byte[] WriteEnabler, int Length, string Sha256, byte[] Magic, byte[] Bytes);
 
 /// <summary>The mutable-file sample (<c>tahoe-mutable-sample.yaml</c>), parsed once.</summary>
-internal static class MutableSample
+public static class MutableSample
 {
     private static readonly Lazy<OrderedDictionary<string, object?>> Document = new(() =>
         MiniYaml.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Vectors", "tahoe-mutable-sample.yaml"))).AsMap());

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Granary.Core.Tests.Vectors;
+namespace Granary.Testing.Vectors;
 
 /// <summary>Typed reads from <see cref="MiniYaml"/> trees, failing loudly on a missing or mistyped field.</summary>
-internal static class YamlAccess
+public static class YamlAccess
 {
     public static OrderedDictionary<string, object?> AsMap(this object? node) =>
         node as OrderedDictionary<string, object?> ?? throw new FormatException($"Expected a mapping, got {node?.GetType().Name ?? "null"}.");

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Granary.Core.Tests.Vectors;
+namespace Granary.Testing.Vectors;
 
 /// <summary>A YAML scalar as written: its text after unquoting, and whether it was quoted (so "1" stays a string).</summary>
-internal sealed record YamlScalar(string Text, bool Quoted)
+public sealed record YamlScalar(string Text, bool Quoted)
 {
     public override string ToString() => Text;
 }
@@ -18,7 +18,7 @@ internal sealed record YamlScalar(string Text, bool Quoted)
 /// back as <see cref="OrderedDictionary{TKey, TValue}"/>, sequences as lists, scalars as
 /// <see cref="YamlScalar"/>. Anything else is an error, not a guess.
 /// </summary>
-internal sealed partial class MiniYaml
+public sealed partial class MiniYaml
 {
     private readonly List<string> _lines;
     private readonly Dictionary<string, object?> _anchors = [];
