@@ -20,20 +20,26 @@ internal sealed record PublishResult(MutableVersion Version, int SharesWritten, 
 /// with a checkstring this writer did not expect, is an <see cref="UncoordinatedWriteException"/>
 /// once the rest of the publish is done — never a silent overwrite of the other writer's version.
 ///
-/// Streaming: segments are encoded one at a time and each share's data goes out in chunks of about
-/// <see cref="ChunkBytes"/> while later segments are encoded; the header, keys, signature and hash
-/// trees follow in each share's last write, which also sets its length. Until that last write a
-/// location keeps its old header, so each chunk tests the same checkstring. A share whose data fits
-/// in one chunk is written by one request; a larger one is written by several, and an interrupted
-/// publish can leave such shares half old and half new — readers detect them by their hashes, and
-/// the next publish replaces them.
+/// Streaming: segments are encoded one at a time and each share's data goes out as raw bytes in
+/// chunks of about <see cref="ChunkBytes"/> while later segments are encoded; the header, keys,
+/// signature and hash trees follow in each share's last write (read-test-write), which also sets its
+/// length. Until that last write a location keeps its old header, so each chunk tests the same
+/// checkstring. A share with up to 1 MiB of data is written by one request; a larger one by several,
+/// and an interrupted publish can leave such shares half old and half new — readers detect them by
+/// their hashes, and the next publish replaces them.
 /// </remarks>
 internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap, SigningKey key)
 {
     public const int ChunkBytes = 4 << 20;
+
+    /// <summary>Share data up to this size travels with the share's header in one request.</summary>
+    private const int AtomicShareBytes = 1 << 20;
     private const int RequestsInFlight = 16;
 
+    private const int ChunksQueued = 24;
+
     private readonly SemaphoreSlim _inFlight = new(RequestsInFlight, RequestsInFlight);
+    private readonly SemaphoreSlim _queued = new(ChunksQueued, ChunksQueued);
 
     /// <summary>Publishes <paramref name="content"/> (exactly <paramref name="length"/> bytes) as version <paramref name="seqnum"/>.</summary>
     public async Task<PublishResult> PublishAsync(ServerMap? map, int k, int n, Stream content, long length, ulong seqnum, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
@@ -58,7 +64,9 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
                 target.Append(parameters, segment, segmentData.AsSpan(target.Share * stride, stride));
                 if (target.Pending >= ChunkBytes)
                 {
-                    Flush(target, [], null, null, cancellationToken);
+                    // Bounded memory: encoding waits while too many chunks are still on their way.
+                    await _queued.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    Flush(target, [], null, null, cancellationToken, releaseQueued: true);
                 }
             }
 
@@ -70,6 +78,12 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
         var known = KnownCheckstrings(map, signed.Version);
         foreach (var target in targets)
         {
+            // A small share goes in one request with its header; the rest of a large one as raw bytes first.
+            if (target.Pending > AtomicShareBytes)
+            {
+                Flush(target, [], null, null, cancellationToken);
+            }
+
             Flush(target, signed.FieldWrites(target.Share), signed.Version.Offsets.EndOfShare, known, cancellationToken);
         }
 
@@ -217,37 +231,69 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
     }
 
     // Sends what a target has pending, after its earlier requests; with fields, its last request.
-    private void Flush(Target target, IReadOnlyList<(long Offset, byte[] Data)> fields, long? endOfShare, HashSet<string>? known, CancellationToken cancellationToken)
+    private void Flush(Target target, IReadOnlyList<(long Offset, byte[] Data)> fields, long? endOfShare, HashSet<string>? known, CancellationToken cancellationToken, bool releaseQueued = false)
     {
-        var writes = target.TakePending();
-        writes.AddRange(fields.Select(f => new WriteVector(f.Offset, f.Data)));
+        var chunks = target.TakePending();
         var previous = target.Done;
-        target.Done = SendAsync(target, previous, writes, endOfShare, known, cancellationToken);
+        var send = SendAsync(target, previous, chunks, fields, endOfShare, known, cancellationToken);
+        target.Done = releaseQueued ? send.ContinueWith(_ => _queued.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default) : send;
     }
 
-    private async Task SendAsync(Target target, Task previous, List<WriteVector> writes, long? endOfShare, HashSet<string>? known, CancellationToken cancellationToken)
+    private async Task SendAsync(
+        Target target, Task previous, List<Chunk> chunks, IReadOnlyList<(long Offset, byte[] Data)> fields, long? endOfShare, HashSet<string>? known, CancellationToken cancellationToken)
     {
-        await previous.ConfigureAwait(false);
-        if (target.Failure is not null)
+        try
         {
-            return;
-        }
+            await previous.ConfigureAwait(false);
+            if (target.Failure is not null)
+            {
+                return;
+            }
 
+            await SendNowAsync(target, chunks, fields, endOfShare, known, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var chunk in chunks)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
+        }
+    }
+
+    private async Task SendNowAsync(Target target, List<Chunk> chunks, IReadOnlyList<(long Offset, byte[] Data)> fields, long? endOfShare, HashSet<string>? known, CancellationToken cancellationToken)
+    {
         await _inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var checkLength = cap.Format == MutableFormat.Sdmf ? MutableVersion.SdmfCheckstringSize : MutableVersion.MdmfCheckstringSize;
-            TestVector[] tests = target.Expected switch
-            {
-                null => [],
-                { Length: 0 } => [new TestVector(0, 1, [])],
-                var expected => [new TestVector(0, expected.Length, expected)],
-            };
-            var vectors = new Dictionary<int, TestWriteVectors> { [target.Share] = new(tests, writes, endOfShare) };
             var server = target.Server;
+            var node = server.Url.NodeId.Bytes;
+            var (enabler, renew, cancel) = (cap.WriteEnabler(node), client.Secrets.Leases.RenewSecret(cap.StorageIndex, node), client.Secrets.Leases.CancelSecret(cap.StorageIndex, node));
+            if (endOfShare is null)
+            {
+                // Segment data: raw bytes, each range testing that the location holds what it held.
+                foreach (var chunk in chunks)
+                {
+                    var written = await client.Grid.WithDeadlineAsync(server, ct => server.WriteMutableAsync(
+                        cap.StorageIndex, target.Share, chunk.Offset, chunk.Data, Tests(target.Expected), enabler, renew, cancel, ct), cancellationToken).ConfigureAwait(false);
+                    if (!written)
+                    {
+                        target.Surprised = target.Failure = $"share {target.Share} on node {server.Url.NodeId.ToString()[..8]} changed since it was read";
+                        return;
+                    }
+
+                    // The first bytes of a fresh location are zero until its header is written.
+                    target.Expected = target.Expected is { Length: 0 } ? new byte[checkLength] : target.Expected;
+                }
+
+                return;
+            }
+
+            var writes = chunks.Select(c => new WriteVector(c.Offset, c.Data.ToArray())).Concat(fields.Select(f => new WriteVector(f.Offset, f.Data))).ToList();
+            var vectors = new Dictionary<int, TestWriteVectors> { [target.Share] = new(Tests(target.Expected), writes, endOfShare) };
             var result = await client.Grid.WithDeadlineAsync(server, ct => server.ReadTestWriteAsync(
-                cap.StorageIndex, vectors, [new ReadVector(0, checkLength)], cap.WriteEnabler(server.Url.NodeId.Bytes),
-                client.Secrets.Leases.RenewSecret(cap.StorageIndex, server.Url.NodeId.Bytes), client.Secrets.Leases.CancelSecret(cap.StorageIndex, server.Url.NodeId.Bytes), ct), cancellationToken).ConfigureAwait(false);
+                cap.StorageIndex, vectors, [new ReadVector(0, checkLength)], enabler, renew, cancel, ct), cancellationToken).ConfigureAwait(false);
             if (!result.Success)
             {
                 target.Surprised = $"share {target.Share} on node {server.Url.NodeId.ToString()[..8]} changed since it was read";
@@ -255,8 +301,6 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
                 return;
             }
 
-            // The bytes 0..checkLength of a fresh location are zero until its header is written.
-            target.Expected = target.Expected is { Length: 0 } && endOfShare is null ? new byte[checkLength] : target.Expected;
             if (known is not null)
             {
                 target.Written = true;
@@ -283,6 +327,14 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
         }
     }
 
+    // What a location must hold for a write to go ahead: nothing (a fresh location), what was seen, or anything (a bad share).
+    private static TestVector[] Tests(byte[]? expected) => expected switch
+    {
+        null => [],
+        { Length: 0 } => [new TestVector(0, 1, [])],
+        _ => [new TestVector(0, expected.Length, expected)],
+    };
+
     private PublishResult Outcome(MutableVersion version, List<Target> targets, long sent)
     {
         var written = targets.Where(t => t.Written && t.Failure is null).Select(t => t.Share).Distinct().Count();
@@ -302,12 +354,19 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
         return new PublishResult(version, written, sent);
     }
 
+    /// <summary>Share data waiting to be sent: <c>Length</c> bytes of a pooled buffer, for <c>Offset</c>.</summary>
+    private readonly record struct Chunk(long Offset, byte[] Buffer, int Length)
+    {
+        public ReadOnlyMemory<byte> Data => Buffer.AsMemory(0, Length);
+    }
+
     /// <summary>One location the new version is written to: what it is expected to hold, and the data waiting to go.</summary>
     private sealed class Target(StorageClient server, int share, byte[]? expected, long dataStart)
     {
-        private readonly List<WriteVector> _pending = [];
-        private long _pendingStart = -1;
-        private MemoryStream? _chunk;
+        private readonly List<Chunk> _pending = [];
+        private byte[]? _chunk;
+        private int _chunkLength;
+        private long _chunkStart;
 
         public StorageClient Server { get; } = server;
 
@@ -324,38 +383,41 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
 
         public bool Written { get; set; }
 
-        public long Pending => (_chunk?.Length ?? 0) + _pending.Sum(p => (long)p.Data.Length);
+        public long Pending => _chunkLength + _pending.Sum(p => (long)p.Length);
 
-        /// <summary>Adds a segment's data for this share; adjacent segments are joined into one write.</summary>
+        /// <summary>Adds a segment's data for this share; adjacent segments are joined into one write, in pooled buffers.</summary>
         public void Append(MutableParameters parameters, int segment, ReadOnlySpan<byte> data)
         {
             var offset = dataStart + parameters.SegmentDataOffset(segment);
-            if (_chunk is not null && _pendingStart + _chunk.Length != offset)
+            if (_chunk is not null && (_chunkStart + _chunkLength != offset || _chunkLength + data.Length > _chunk.Length))
             {
-                _pending.Add(new WriteVector(_pendingStart, _chunk.ToArray()));
+                _pending.Add(new Chunk(_chunkStart, _chunk, _chunkLength));
                 _chunk = null;
             }
 
             if (_chunk is null)
             {
-                _chunk = new MemoryStream();
-                _pendingStart = offset;
+                _chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, ChunkBytes + (1 << 18)));
+                _chunkLength = 0;
+                _chunkStart = offset;
             }
 
-            _chunk.Write(data);
+            data.CopyTo(_chunk.AsSpan(_chunkLength));
+            _chunkLength += data.Length;
         }
 
-        public List<WriteVector> TakePending()
+        public List<Chunk> TakePending()
         {
-            var writes = new List<WriteVector>(_pending);
+            var chunks = new List<Chunk>(_pending);
             if (_chunk is not null)
             {
-                writes.Add(new WriteVector(_pendingStart, _chunk.ToArray()));
+                chunks.Add(new Chunk(_chunkStart, _chunk, _chunkLength));
             }
 
             _pending.Clear();
             _chunk = null;
-            return writes;
+            _chunkLength = 0;
+            return chunks;
         }
     }
 }

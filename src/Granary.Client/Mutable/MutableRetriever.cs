@@ -15,6 +15,7 @@ namespace Granary.Client.Mutable;
 internal sealed class MutableRetriever(GranaryClient client, StorageIndex index, ReadOnlyMemory<byte> readKey)
 {
     private const int WindowBytes = 2 << 20;
+    private const int WindowsAhead = 3;
 
     /// <summary>Writes bytes <c>[start, end)</c> of <paramref name="version"/> to <paramref name="output"/>.</summary>
     public async Task ReadAsync(ServerMap map, MutableVersion version, long start, long end, Func<ReadOnlyMemory<byte>, ValueTask> output, CancellationToken cancellationToken)
@@ -35,33 +36,49 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
         var plaintext = new byte[p.SegmentSize];
         var blocks = new byte[p.K * p.BlockSize];
         var numbers = new int[p.K];
-        for (var windowStart = first; windowStart <= last; windowStart += perWindow)
+        // Two windows in flight: the next is fetched while this one is decoded.
+        var pending = new Queue<(int Start, int Count, Task<Window> Fetch)>();
+        var nextStart = first;
+        void FetchAhead()
         {
-            var count = Math.Min(perWindow, last - windowStart + 1);
-            while (true)
+            while (pending.Count < WindowsAhead && nextStart <= last)
             {
-                await OpenEnoughAsync(map, version, candidates, opened, dropped, cancellationToken).ConfigureAwait(false);
-                var failed = await FetchWindowAsync(opened, version, windowStart, count, cancellationToken).ConfigureAwait(false);
-                if (failed.Count == 0)
-                {
-                    break;
-                }
+                var count = Math.Min(perWindow, last - nextStart + 1);
+                pending.Enqueue((nextStart, count, FetchWindowAsync([.. opened.Take(p.K)], version, nextStart, count, cancellationToken)));
+                nextStart += count;
+            }
+        }
 
-                foreach (var (share, reason) in failed)
+        await OpenEnoughAsync(map, version, candidates, opened, dropped, cancellationToken).ConfigureAwait(false);
+        FetchAhead();
+        while (pending.Count > 0)
+        {
+            var (windowStart, count, fetch) = pending.Dequeue();
+            var window = await fetch.ConfigureAwait(false);
+            while (window.Failures.Count > 0)
+            {
+                foreach (var (share, reason) in window.Failures)
                 {
                     opened.Remove(share);
                     dropped.Add($"share {share.Share} on node {share.Server.Url.NodeId.ToString()[..8]}: {reason}");
                 }
+
+                await OpenEnoughAsync(map, version, candidates, opened, dropped, cancellationToken).ConfigureAwait(false);
+                window = await FetchWindowAsync([.. opened.Take(p.K)], version, windowStart, count, cancellationToken).ConfigureAwait(false);
             }
 
+            FetchAhead();
+            var windowOffset = p.SegmentDataOffset(windowStart);
             for (var segment = windowStart; segment < windowStart + count; segment++)
             {
                 var blockSize = p.BlockSizeOf(segment);
+                var at = (int)(p.SegmentDataOffset(segment) - windowOffset);
+                var stride = p.SegmentDataLength(segment);
                 var salt = ReadOnlySpan<byte>.Empty;
                 for (var i = 0; i < p.K; i++)
                 {
-                    var data = opened[i].SegmentData(segment);
-                    numbers[i] = opened[i].Share;
+                    var data = window.Data[i].AsSpan(at, stride);
+                    numbers[i] = window.Shares[i].Share;
                     var block = version.Format == MutableFormat.Mdmf ? data[MutableParameters.SaltSize..] : data;
                     block.CopyTo(blocks.AsSpan(i * blockSize));
                     salt = version.Format == MutableFormat.Mdmf ? data[..MutableParameters.SaltSize] : version.Salt;
@@ -108,15 +125,19 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
         }
     }
 
-    // Fetches and checks a window of segments from the first k open shares; returns those that failed.
-    private async Task<List<(OpenShare Share, string Reason)>> FetchWindowAsync(List<OpenShare> opened, MutableVersion version, int first, int count, CancellationToken cancellationToken)
+    /// <summary>One window's checked segment data from each of k shares, or the shares that failed.</summary>
+    private sealed record Window(IReadOnlyList<OpenShare> Shares, byte[][] Data, List<(OpenShare Share, string Reason)> Failures);
+
+    // Fetches and checks a window of segments from the given k shares, in parallel.
+    private async Task<Window> FetchWindowAsync(IReadOnlyList<OpenShare> shares, MutableVersion version, int first, int count, CancellationToken cancellationToken)
     {
-        var results = await Task.WhenAll(opened.Take(version.Parameters.K).Select(async share =>
+        var data = new byte[shares.Count][];
+        var failures = new List<(OpenShare, string)>();
+        await Task.WhenAll(shares.Select(async (share, i) =>
         {
             try
             {
-                await share.FetchAsync(client.Grid, index, first, count, cancellationToken).ConfigureAwait(false);
-                return ((OpenShare, string)?)null;
+                data[i] = await share.FetchAsync(client.Grid, index, first, count, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is CorruptShareException or StorageException)
             {
@@ -126,10 +147,13 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
                     await ServerMap.ReportAsync(client.Grid, share.Server, index, share.Share, reason, cancellationToken).ConfigureAwait(false);
                 }
 
-                return (share, reason);
+                lock (failures)
+                {
+                    failures.Add((share, reason));
+                }
             }
         })).ConfigureAwait(false);
-        return [.. results.Where(r => r is not null).Select(r => r!.Value)];
+        return new Window(shares, data, failures);
     }
 
     /// <summary>One share in use: its checked block hash tree, and the window of segment data last fetched and checked.</summary>
@@ -137,8 +161,6 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
     {
         private readonly MutableVersion _version;
         private readonly byte[] _blockHashTree;
-        private byte[] _window = [];
-        private int _windowFirst;
 
         private OpenShare(StorageClient server, int share, MutableVersion version, byte[] blockHashTree)
         {
@@ -168,7 +190,8 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
             return new OpenShare(location.Server, location.Share, version, tree);
         }
 
-        public async Task FetchAsync(StorageGrid grid, StorageIndex index, int first, int count, CancellationToken cancellationToken)
+        /// <summary>The share's data for segments <c>[first, first + count)</c>, each segment checked against its leaf.</summary>
+        public async Task<byte[]> FetchAsync(StorageGrid grid, StorageIndex index, int first, int count, CancellationToken cancellationToken)
         {
             var p = _version.Parameters;
             var from = p.SegmentDataOffset(first);
@@ -179,13 +202,7 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
                 MutableShareValidation.CheckSegment(Share, _version, _blockHashTree, segment, window.AsSpan((int)(p.SegmentDataOffset(segment) - from), p.SegmentDataLength(segment)));
             }
 
-            (_window, _windowFirst) = (window, first);
-        }
-
-        public ReadOnlySpan<byte> SegmentData(int segment)
-        {
-            var p = _version.Parameters;
-            return _window.AsSpan((int)(p.SegmentDataOffset(segment) - p.SegmentDataOffset(_windowFirst)), p.SegmentDataLength(segment));
+            return window;
         }
     }
 }

@@ -99,6 +99,29 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
             [(StorageProtocol.WriteEnabler, writeEnabler), (StorageProtocol.LeaseRenewSecret, renewSecret), (StorageProtocol.LeaseCancelSecret, cancelSecret)],
             cancellationToken);
 
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/> of a mutable share as raw bytes if
+    /// every test passes (the bulk of a large share; read-test-write carries the rest).
+    /// </summary>
+    public async Task<bool> WriteMutableAsync(
+        StorageIndex index, int share, long offset, ReadOnlyMemory<byte> data, IReadOnlyList<TestVector> tests, byte[] writeEnabler, byte[] renewSecret, byte[] cancelSecret, CancellationToken cancellationToken)
+    {
+        var content = new ReadOnlyMemoryContent(data);
+        content.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + data.Length - 1);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        using var request = Request(HttpMethod.Patch, $"mutable/{index}/{Number(share)}", content,
+            [(StorageProtocol.WriteEnabler, writeEnabler), (StorageProtocol.LeaseRenewSecret, renewSecret), (StorageProtocol.LeaseCancelSecret, cancelSecret)]);
+        foreach (var test in tests)
+        {
+            request.Headers.TryAddWithoutValidation(StorageProtocol.TestHeader, string.Create(CultureInfo.InvariantCulture, $"{test.Offset} {test.Size} {Convert.ToBase64String(test.Specimen)}"));
+        }
+
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var result = await response.Content.ReadFromJsonAsync<MutableWriteResult>(StorageProtocol.Json, cancellationToken).ConfigureAwait(false);
+        return result?.Success ?? throw new StorageException(_name, response.StatusCode, "answered with an empty body");
+    }
+
     public Task<int[]> ListMutableSharesAsync(StorageIndex index, CancellationToken cancellationToken) =>
         SendJsonAsync<int[]>(HttpMethod.Get, $"mutable/{index}/shares", null, null, cancellationToken);
 

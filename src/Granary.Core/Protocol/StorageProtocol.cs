@@ -20,6 +20,9 @@ public static class StorageProtocol
     public const string UploadSecret = "upload-secret";
     public const string WriteEnabler = "write-enabler";
 
+    /// <summary>The header carrying a raw mutable write's tests, <c>OFFSET SIZE BASE64</c> each.</summary>
+    public const string TestHeader = "X-Granary-Test";
+
     /// <summary>Share numbers run 0 … 255 (n ≤ 256).</summary>
     public const int MaxShareNumber = 255;
 
@@ -81,6 +84,9 @@ public sealed record ReadVector(long Offset, long Size);
 
 /// <summary>Body of <c>POST /storage/v1/mutable/{si}/read-test-write</c>; share numbers are the dictionary keys.</summary>
 public sealed record ReadTestWriteRequest(IReadOnlyDictionary<string, TestWriteVectors> TestWriteVectors, IReadOnlyList<ReadVector> ReadVector);
+
+/// <summary>Answer to a raw mutable write (<c>PATCH …/mutable/{si}/{n}</c>): whether its tests passed, and so the bytes were written.</summary>
+public sealed record MutableWriteResult(bool Success);
 
 /// <summary>Whether every test passed (and so every write happened), and what the read vector read.</summary>
 public sealed record ReadTestWriteResult(bool Success, IReadOnlyDictionary<string, IReadOnlyList<byte[]>> Data);

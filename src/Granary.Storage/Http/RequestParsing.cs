@@ -81,5 +81,40 @@ internal static class RequestParsing
         return (from, to - from + 1);
     }
 
+    /// <summary>
+    /// The tests of a raw mutable write, one <c>X-Granary-Test: OFFSET SIZE BASE64</c> header value
+    /// each (specimen at most SIZE bytes, at most 8 tests).
+    /// </summary>
+    public static List<TestVector> Tests(HttpRequest request)
+    {
+        var tests = new List<TestVector>();
+        foreach (var header in request.Headers[StorageProtocol.TestHeader])
+        {
+            foreach (var value in (header ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var parts = value.Split(' ');
+                byte[] specimen;
+                try
+                {
+                    specimen = parts.Length is 2 or 3 ? Convert.FromBase64String(parts.Length == 3 ? parts[2] : "") : throw new FormatException();
+                }
+                catch (FormatException)
+                {
+                    throw new ProblemException(StatusCodes.Status400BadRequest, $"malformed {StorageProtocol.TestHeader}: expected 'OFFSET SIZE BASE64'");
+                }
+
+                if (!long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
+                    || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size) || specimen.Length > size || tests.Count == 8)
+                {
+                    throw new ProblemException(StatusCodes.Status400BadRequest, $"{StorageProtocol.TestHeader} takes up to 8 tests of 'OFFSET SIZE BASE64', the specimen at most SIZE bytes");
+                }
+
+                tests.Add(new TestVector(offset, size, specimen));
+            }
+        }
+
+        return tests;
+    }
+
     private static string Cap(string text) => text.Length <= 20 ? text : text[..17] + "...";
 }

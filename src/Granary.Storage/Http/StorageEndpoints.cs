@@ -50,6 +50,7 @@ internal static class StorageEndpoints
         v1.MapPut("/lease/{index}", RenewLease);
         v1.MapPost("/mutable/{index}/read-test-write", ReadTestWriteAsync);
         v1.MapPost("/mutable/{index}/{share}/corrupt", ReportMutableCorruptionAsync);
+        v1.MapMethods("/mutable/{index}/{share}", ["PATCH"], WriteMutableRangeAsync);
         v1.MapGet("/mutable/{index}/shares", (string index, MutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
         v1.MapGet("/mutable/{index}/{share}", (string index, string share, HttpContext context, MutableStore store) =>
             ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
@@ -100,26 +101,10 @@ internal static class StorageEndpoints
         var shareNumber = RequestParsing.Share(share);
         var upload = RequestParsing.Secret(RequestParsing.Secrets(request), StorageProtocol.UploadSecret);
         var (offset, length) = RequestParsing.ContentRange(request, options.MaximumWriteSize);
-
-        if (request.ContentLength is long declared && declared != length)
-        {
-            throw new ProblemException(400, $"Content-Length {declared} does not match the Content-Range's {length} bytes");
-        }
-
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length + 1);
         try
         {
-            // Kestrel counts chunk framing against the limit, so leave a margin; the read below
-            // takes at most length + 1 bytes whatever arrives.
-            LimitBody(request, length + 64 * 1024);
-            var read = await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, (int)length + 1), (int)length + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (read != length)
-            {
-                throw new ProblemException(400, read < length
-                    ? $"the body ended after {read} of the {length} bytes the Content-Range promised"
-                    : $"the body is longer than the {length} bytes the Content-Range names");
-            }
-
+            await ReadRangeBodyAsync(request, buffer, length, cancellationToken).ConfigureAwait(false);
             var outcome = await store.WriteAsync(storageIndex, shareNumber, offset, buffer.AsMemory(0, (int)length), upload, cancellationToken).ConfigureAwait(false);
             return outcome.Status switch
             {
@@ -235,7 +220,7 @@ internal static class StorageEndpoints
         var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
         // One call carries at most a write's worth of data (base64 in JSON): a large share is written in several calls.
         var body = await ReadJsonAsync<ReadTestWriteRequest>(request, (int)Math.Min(int.MaxValue, (options.MaximumWriteSize * 2L) + ControlBodyLimit), cancellationToken).ConfigureAwait(false);
-        var vectors = new Dictionary<int, TestWriteVectors>();
+        var vectors = new Dictionary<int, SlotChange>();
         foreach (var (key, vector) in body.TestWriteVectors ?? new Dictionary<string, TestWriteVectors>())
         {
             var share = RequestParsing.Share(key);
@@ -265,7 +250,7 @@ internal static class StorageEndpoints
                 throw new ProblemException(400, "new-length cannot be negative");
             }
 
-            vectors[share] = vector;
+            vectors[share] = SlotChange.From(vector);
         }
 
         var reads = body.ReadVector ?? [];
@@ -283,6 +268,67 @@ internal static class StorageEndpoints
             ReadTestWriteStatus.NoSpace => throw new ProblemException(507, "the node has no room for this write"),
             _ => throw new ProblemException(409, $"this slot already carries {Leases.LeaseStore.MaxLeases} leases"),
         };
+    }
+
+    // The bulk of a mutable share goes here as raw bytes: one range of one share, written if the
+    // tests pass, under the same slot rules as read-test-write (docs/storage-protocol.md §6).
+    private static async Task<IResult> WriteMutableRangeAsync(string index, string share, HttpRequest request, MutableStore store, StorageNodeOptions options, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var secrets = RequestParsing.Secrets(request);
+        var enabler = RequestParsing.Secret(secrets, StorageProtocol.WriteEnabler);
+        var renew = RequestParsing.Secret(secrets, StorageProtocol.LeaseRenewSecret);
+        var cancel = RequestParsing.Secret(secrets, StorageProtocol.LeaseCancelSecret);
+        var tests = RequestParsing.Tests(request);
+        var (offset, length) = RequestParsing.ContentRange(request, options.MaximumWriteSize);
+        if (offset > options.MaximumMutableShareSize - length)
+        {
+            throw new ProblemException(413, $"a mutable share may grow to {options.MaximumMutableShareSize} bytes at most");
+        }
+
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length + 1);
+        ReadTestWriteStatus status;
+        ReadTestWriteResult? result;
+        try
+        {
+            await ReadRangeBodyAsync(request, buffer, length, cancellationToken).ConfigureAwait(false);
+            var vectors = new Dictionary<int, SlotChange> { [shareNumber] = new(tests, [new SlotWrite(offset, buffer.AsMemory(0, (int)length))], null) };
+            (status, result) = await store.ReadTestWriteAsync(storageIndex, vectors, [], enabler, renew, cancel, cancellationToken, durable: false).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return status switch
+        {
+            ReadTestWriteStatus.Done => Results.Json(new MutableWriteResult(result!.Success), StorageProtocol.Json),
+            ReadTestWriteStatus.WrongWriteEnabler => throw new ProblemException(401, "the write enabler does not match this slot's"),
+            ReadTestWriteStatus.TooLarge => throw new ProblemException(413, $"a mutable share may grow to {options.MaximumMutableShareSize} bytes at most"),
+            ReadTestWriteStatus.NoSpace => throw new ProblemException(507, "the node has no room for this write"),
+            _ => throw new ProblemException(409, $"this slot already carries {Leases.LeaseStore.MaxLeases} leases"),
+        };
+    }
+
+    /// <summary>Reads a body of exactly <paramref name="length"/> bytes into <paramref name="buffer"/> (at least one byte longer, to see a body that runs on).</summary>
+    private static async Task ReadRangeBodyAsync(HttpRequest request, byte[] buffer, long length, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is long declared && declared != length)
+        {
+            throw new ProblemException(400, $"Content-Length {declared} does not match the Content-Range's {length} bytes");
+        }
+
+        // Kestrel counts chunk framing against the limit, so leave a margin; the read below
+        // takes at most length + 1 bytes whatever arrives.
+        LimitBody(request, length + 64 * 1024);
+        var read = await request.Body.ReadAtLeastAsync(buffer.AsMemory(0, (int)length + 1), (int)length + 1, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (read != length)
+        {
+            throw new ProblemException(400, read < length
+                ? $"the body ended after {read} of the {length} bytes the Content-Range promised"
+                : $"the body is longer than the {length} bytes the Content-Range names");
+        }
     }
 
     private static Task ServeShareAsync(HttpContext context, string? path) =>

@@ -29,6 +29,9 @@ internal sealed class LeaseStore(TimeProvider time, TimeSpan duration)
 
     private const int FileVersion = 1;
 
+    /// <summary>A renewal that would move an expiry by less than this is not written.</summary>
+    private const long RenewalGranularitySeconds = 3600;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly Lock[] _locks = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
@@ -46,7 +49,13 @@ internal sealed class LeaseStore(TimeProvider time, TimeSpan duration)
             var existing = leases.FindIndex(l => CryptographicOperations.FixedTimeEquals(Convert.FromHexString(l.Renew), Convert.FromHexString(renew)));
             if (existing >= 0)
             {
-                leases[existing] = leases[existing] with { Expires = Math.Max(leases[existing].Expires, expires) };
+                // Renewed within the hour already (every write of a publish renews): nothing worth a file write.
+                if (expires - leases[existing].Expires < RenewalGranularitySeconds)
+                {
+                    return true;
+                }
+
+                leases[existing] = leases[existing] with { Expires = expires };
             }
             else
             {

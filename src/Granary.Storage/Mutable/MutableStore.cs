@@ -7,6 +7,16 @@ using Granary.Storage.Shares;
 
 namespace Granary.Storage.Mutable;
 
+/// <summary>What one request asks of one share of a slot: tests that must all pass, then writes and a new length.</summary>
+internal sealed record SlotChange(IReadOnlyList<TestVector> Tests, IReadOnlyList<SlotWrite> Writes, long? NewLength)
+{
+    public static SlotChange From(TestWriteVectors vectors) =>
+        new(vectors.Test, [.. vectors.Write.Select(w => new SlotWrite(w.Offset, w.Data))], vectors.NewLength);
+}
+
+/// <summary>Bytes to write at an offset of a mutable share.</summary>
+internal readonly record struct SlotWrite(long Offset, ReadOnlyMemory<byte> Data);
+
 /// <summary>What a read-test-write came to.</summary>
 internal enum ReadTestWriteStatus
 {
@@ -25,8 +35,10 @@ internal enum ReadTestWriteStatus
 /// </summary>
 /// <remarks>
 /// Only the bytes a request names are read or written: tests and read vectors read their ranges,
-/// writes go in place at their offsets and are flushed before the answer, so a small change to a
-/// large MDMF share costs what it changes, not the share. A crash in the middle of a write can leave
+/// writes go in place at their offsets, so a small change to a large MDMF share costs what it
+/// changes, not the share. A read-test-write is flushed to disk before its answer; a raw range
+/// write (the bulk of a publish) only starts writeback, and the publish's closing read-test-write,
+/// which flushes the whole share file, makes it durable. A crash in the middle of a write can leave
 /// a share half old and half new; readers detect that through the share's signature and hashes, as
 /// they would any corruption, and the writer's next publish replaces it.
 /// </remarks>
@@ -43,12 +55,13 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
 
     public async Task<(ReadTestWriteStatus Status, ReadTestWriteResult? Result)> ReadTestWriteAsync(
         StorageIndex index,
-        IReadOnlyDictionary<int, TestWriteVectors> vectors,
+        IReadOnlyDictionary<int, SlotChange> vectors,
         IReadOnlyList<ReadVector> readVector,
         byte[] writeEnabler,
         byte[] renewSecret,
         byte[] cancelSecret,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool durable = true)
     {
         var gate = _locks[(uint)index.GetHashCode() % _locks.Length];
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -74,7 +87,7 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
 
             foreach (var (share, vector) in vectors)
             {
-                foreach (var test in vector.Test)
+                foreach (var test in vector.Tests)
                 {
                     // Equality of the bytes there (fewer past the end, none for a missing share) with the
                     // specimen: (0, 1, "") means "the share must not exist or be empty", as in Tahoe.
@@ -89,13 +102,13 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
             var changes = new Dictionary<int, long>();
             foreach (var (share, vector) in vectors)
             {
-                if (vector.Write.Count == 0 && vector.NewLength is null)
+                if (vector.Writes.Count == 0 && vector.NewLength is null)
                 {
                     continue;
                 }
 
                 var length = lengths.GetValueOrDefault(share);
-                foreach (var write in vector.Write)
+                foreach (var write in vector.Writes)
                 {
                     length = Math.Max(length, write.Offset + write.Data.Length);
                 }
@@ -140,21 +153,32 @@ internal sealed class MutableStore(StoreLayout layout, SpaceAccounting space, Le
                 }
 
                 using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
-                foreach (var write in vectors[share].Write)
+                foreach (var write in vectors[share].Writes)
                 {
                     var end = Math.Min(write.Offset + write.Data.Length, length);
                     if (end > write.Offset)
                     {
-                        await RandomAccess.WriteAsync(handle, write.Data.AsMemory(0, (int)(end - write.Offset)), write.Offset, cancellationToken).ConfigureAwait(false);
+                        await RandomAccess.WriteAsync(handle, write.Data[..(int)(end - write.Offset)], write.Offset, cancellationToken).ConfigureAwait(false);
+                        if (!durable)
+                        {
+                            Writeback.Start(handle, write.Offset, (int)(end - write.Offset));
+                        }
                     }
                 }
 
                 // Past the old end and before a write, a share reads as zeros (a hole), as the protocol says.
-                RandomAccess.SetLength(handle, length);
-                RandomAccess.FlushToDisk(handle);
+                if (RandomAccess.GetLength(handle) != length)
+                {
+                    RandomAccess.SetLength(handle, length);
+                }
+
+                if (durable)
+                {
+                    RandomAccess.FlushToDisk(handle);
+                }
             }
 
-            if (changes.Count > 0)
+            if (changes.Keys.Any(share => !lengths.ContainsKey(share) || changes[share] == 0))
             {
                 StoreLayout.SyncDirectory(slot);
             }

@@ -14,6 +14,7 @@ internal static class BenchCommand
         command.Subcommands.Add(GridBenchCommand.Create());
         command.Subcommands.Add(HubBenchCommand.Create());
         command.Subcommands.Add(DhtBenchCommand.Create());
+        command.Subcommands.Add(MutableBenchCommand.Create());
         return command;
     }
 }
