@@ -49,7 +49,7 @@ public static class GranaryCli
         }
 
         var result = root.Parse(args);
-        if (result.Errors.Count > 0)
+        if (result.Errors.Count > 0 || MistypedOption(result) is not null)
         {
             var command = CommandRunner.CommandPath(result.CommandResult);
             await error.WriteLineAsync($"{command}: {Describe(result)} (see '{command} --help')").ConfigureAwait(false);
@@ -62,14 +62,35 @@ public static class GranaryCli
         return await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
     }
 
+    // A word that looks like an option but is none, taken as an argument ('put --bogus FILE' would
+    // otherwise store a file named --bogus, if there were one): before '--', such words are refused.
+    private static string? MistypedOption(ParseResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash)
+            {
+                return null;
+            }
+
+            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value.StartsWith('-') && !IsNumber(token.Value))
+            {
+                return token.Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool IsNumber(string text) => double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _);
+
     // The parser's first error is often not the one to show ("Required command was not provided"
     // for a misspelt command; an unknown option taken as the file argument): name the word that is
     // wrong when there is one.
     private static string Describe(ParseResult result)
     {
         var command = result.CommandResult.Command;
-        var wrong = result.Tokens.FirstOrDefault(t => t.Type == System.CommandLine.Parsing.TokenType.Argument && t.Value.Length > 1 && t.Value.StartsWith('-'))?.Value
-            ?? result.UnmatchedTokens.FirstOrDefault();
+        var wrong = MistypedOption(result) ?? result.UnmatchedTokens.FirstOrDefault();
         var missing = command.Arguments.FirstOrDefault(a => a.Arity.MinimumNumberOfValues > 0 && result.GetResult(a) is not { Tokens.Count: > 0 });
         return wrong switch
         {

@@ -149,11 +149,7 @@ public sealed class FaultTests
         var seed = Environment.TickCount;
         var random = new Random(seed);
         await using var grid = await TestGrid.StartAsync(maxSegmentSize: 120);
-        var path = grid.File("small");
-        var plaintext = new byte[200];
-        random.NextBytes(plaintext);
-        await File.WriteAllBytesAsync(path, plaintext);
-        var cap = await grid.PutAsync(path);
+        var (path, _, cap) = await PutSmallFileAsync(grid, random);
         var shares = ShareFiles(grid, cap);
         for (var round = 0; round < 12; round++)
         {
@@ -179,12 +175,9 @@ public sealed class FaultTests
         var seed = Environment.TickCount;
         var random = new Random(seed);
         await using var grid = await TestGrid.StartAsync(maxSegmentSize: 120);
-        var path = grid.File("small");
-        var plaintext = new byte[200];
-        random.NextBytes(plaintext);
-        await File.WriteAllBytesAsync(path, plaintext);
-        var cap = (ChkReadCap)Cap.Parse(await grid.PutAsync(path));
-        var shares = ShareFiles(grid, cap.ToString());
+        var (_, plaintext, text) = await PutSmallFileAsync(grid, random);
+        var cap = (ChkReadCap)Cap.Parse(text);
+        var shares = ShareFiles(grid, text);
         var originals = shares.Select(s => File.ReadAllBytes(s.Path)).ToArray();
         var client = await OpenClientAsync(grid);
         var node = (ImmutableFileNode)client.Nodes.Create(cap);
@@ -271,6 +264,16 @@ public sealed class FaultTests
         }
 
         await AssertNothingReservedAsync(grid);
+    }
+
+    // 200 random bytes in two 120-byte segments: small enough to flip every byte, large enough for real hash trees.
+    private static async Task<(string Path, byte[] Plaintext, string Cap)> PutSmallFileAsync(TestGrid grid, Random random)
+    {
+        var path = grid.File("small");
+        var plaintext = new byte[200];
+        random.NextBytes(plaintext);
+        await File.WriteAllBytesAsync(path, plaintext);
+        return (path, plaintext, await grid.PutAsync(path));
     }
 
     private static async Task WaitForUploadAsync(TestGrid grid, long bytes)

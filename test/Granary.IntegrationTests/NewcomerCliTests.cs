@@ -64,7 +64,7 @@ public sealed class NewcomerCliTests : IDisposable
     [InlineData("unknown command 'frobnicate'", "frobnicate")]
     [InlineData("unknown option '--bogus'", "put", "--bogus", "FILE")]
     [InlineData("unknown option '--bogus'", "put", "FILE", "--bogus")]
-    [InlineData("missing CAP", "get")]
+    [InlineData("missing SOURCE", "get")]
     public async Task A_wrong_command_line_names_what_is_wrong_with_exit_2(string message, params string[] args)
     {
         var result = await RunAsync(args);

@@ -55,14 +55,7 @@ public static class ShareVerifier
         var segmentCount = 0;
         try
         {
-            var (header, extension) = await ReadExtensionAsync(share, read, cancellationToken).ConfigureAwait(false);
-            if (share < 0 || share >= decoder.N)
-            {
-                throw new CorruptShareException(share, $"its number is outside the file's {decoder.N} shares");
-            }
-
-            decoder.AcceptUriExtension(share, extension);
-            decoder.AcceptShareHeader(share, header);
+            var (header, extension) = await AcceptExtensionAsync(decoder, share, read, cancellationToken).ConfigureAwait(false);
             var p = decoder.Parameters;
             segmentCount = p.SegmentCount;
 
@@ -107,14 +100,7 @@ public static class ShareVerifier
     {
         try
         {
-            var (header, extension) = await ReadExtensionAsync(share, read, cancellationToken).ConfigureAwait(false);
-            if (share < 0 || share >= decoder.N)
-            {
-                throw new CorruptShareException(share, $"its number is outside the file's {decoder.N} shares");
-            }
-
-            decoder.AcceptUriExtension(share, extension);
-            decoder.AcceptShareHeader(share, header);
+            await AcceptExtensionAsync(decoder, share, read, cancellationToken).ConfigureAwait(false);
             return new ShareVerdict(share, null, [], decoder.Parameters.SegmentCount);
         }
         catch (CorruptShareException e)
@@ -154,6 +140,20 @@ public static class ShareVerifier
 
         using var decoder = new ChkDecoder(vouched);
         return await VerifyAsync(decoder, share, read, segments, cancellationToken).ConfigureAwait(false);
+    }
+
+    // The header and URI extension block, checked against the decoder's cap.
+    private static async Task<(ShareHeader Header, byte[] Extension)> AcceptExtensionAsync(ChkDecoder decoder, int share, ShareRangeReader read, CancellationToken cancellationToken)
+    {
+        var (header, extension) = await ReadExtensionAsync(share, read, cancellationToken).ConfigureAwait(false);
+        if (share < 0 || share >= decoder.N)
+        {
+            throw new CorruptShareException(share, $"its number is outside the file's {decoder.N} shares");
+        }
+
+        decoder.AcceptUriExtension(share, extension);
+        decoder.AcceptShareHeader(share, header);
+        return (header, extension);
     }
 
     private static async Task<(ShareHeader Header, byte[] Extension)> ReadExtensionAsync(int share, ShareRangeReader read, CancellationToken cancellationToken)
