@@ -32,6 +32,9 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
 {
     public const int ChunkBytes = 4 << 20;
 
+    /// <summary>Plaintext encoded at once, spread over the cores.</summary>
+    private const int EncodeBatchBytes = 2 << 20;
+
     /// <summary>Share data up to this size travels with the share's header in one request.</summary>
     private const int AtomicShareBytes = 1 << 20;
     private const int RequestsInFlight = 16;
@@ -49,29 +52,46 @@ internal sealed class MutablePublisher(GranaryClient client, MutableWriteCap cap
         var targets = Place(map, n, dataStart);
         var sdmfSalt = cap.Format == MutableFormat.Sdmf ? MutableShareEncoder.NewSalt() : [];
         var encoder = new MutableShareEncoder(cap, parameters, sdmfSalt);
-        var plaintext = new byte[Math.Max(1, parameters.SegmentCount == 0 ? 0 : parameters.SegmentSize)];
-        var segmentData = new byte[parameters.SegmentCount == 0 ? 0 : parameters.N * parameters.SegmentDataLength(0)];
+        // Segments are encoded a batch at a time on every core, then handed to the targets in order.
+        var batch = (int)Math.Clamp(EncodeBatchBytes / Math.Max(1, parameters.SegmentSize), 1, Math.Max(1, parameters.SegmentCount));
+        var stride0 = parameters.SegmentCount == 0 ? 0 : parameters.SegmentDataLength(0);
+        var plaintext = new byte[Math.Max(1, batch * (parameters.SegmentCount == 0 ? 0 : parameters.SegmentSize))];
+        var segmentData = new byte[batch * parameters.N * stride0];
         long sent = 0;
-        for (var segment = 0; segment < parameters.SegmentCount; segment++)
+        for (var first = 0; first < parameters.SegmentCount; first += batch)
         {
-            var segmentLength = parameters.SegmentLengthOf(segment);
-            await content.ReadExactlyAsync(plaintext.AsMemory(0, segmentLength), cancellationToken).ConfigureAwait(false);
-            var salt = cap.Format == MutableFormat.Mdmf ? MutableShareEncoder.NewSalt() : sdmfSalt;
-            encoder.EncodeSegment(segment, plaintext.AsSpan(0, segmentLength), salt, segmentData);
-            var stride = parameters.SegmentDataLength(segment);
-            foreach (var target in targets)
+            var count = Math.Min(batch, parameters.SegmentCount - first);
+            var batchStart = parameters.SegmentOffset(first);
+            var batchLength = (int)(parameters.SegmentOffset(first + count - 1) + parameters.SegmentLengthOf(first + count - 1) - batchStart);
+            await content.ReadExactlyAsync(plaintext.AsMemory(0, batchLength), cancellationToken).ConfigureAwait(false);
+            Parallel.For(0, count, i =>
             {
-                target.Append(parameters, segment, segmentData.AsSpan(target.Share * stride, stride));
-                if (target.Pending >= ChunkBytes)
+                var segment = first + i;
+                var at = (int)(parameters.SegmentOffset(segment) - batchStart);
+                var salt = cap.Format == MutableFormat.Mdmf ? MutableShareEncoder.NewSalt() : sdmfSalt;
+                encoder.EncodeSegment(segment, plaintext.AsSpan(at, parameters.SegmentLengthOf(segment)), salt, segmentData.AsSpan(i * parameters.N * stride0, parameters.N * stride0));
+            });
+
+            for (var i = 0; i < count; i++)
+            {
+                var segment = first + i;
+                var stride = parameters.SegmentDataLength(segment);
+                var encoded = segmentData.AsMemory(i * parameters.N * stride0, parameters.N * stride);
+                foreach (var target in targets)
                 {
-                    // Bounded memory: encoding waits while too many chunks are still on their way.
-                    await _queued.WaitAsync(cancellationToken).ConfigureAwait(false);
-                    Flush(target, [], null, null, cancellationToken, releaseQueued: true);
+                    target.Append(parameters, segment, encoded.Span.Slice(target.Share * stride, stride));
+                    if (target.Pending >= ChunkBytes)
+                    {
+                        // Bounded memory: encoding waits while too many chunks are still on their way.
+                        await _queued.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        Flush(target, [], null, null, cancellationToken, releaseQueued: true);
+                    }
                 }
+
+                sent += (long)stride * targets.Count;
             }
 
-            sent += (long)stride * targets.Count;
-            progress?.Report(new TransferProgress("publishing", parameters.SegmentOffset(segment) + segmentLength, length));
+            progress?.Report(new TransferProgress("publishing", batchStart + batchLength, length));
         }
 
         var signed = encoder.Finish(key, seqnum);

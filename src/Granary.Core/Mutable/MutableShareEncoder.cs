@@ -19,7 +19,8 @@ namespace Granary.Core.Mutable;
 /// <see cref="KeepSegment"/> takes its leaves from the old block hash trees (§15). When every
 /// segment is accounted for, <see cref="Finish"/> builds the block hash trees, the share hash tree
 /// and the signed header, and returns everything else each share needs.
-/// Segments may come in any order. Salts must be fresh for every segment that is (re)written; the
+/// Segments may come in any order, and different segments may be encoded on different threads at
+/// once. Salts must be fresh for every segment that is (re)written; the
 /// caller supplies them so that tests can reproduce Tahoe's shares — <see cref="NewSalt"/> makes one.
 /// </remarks>
 public sealed class MutableShareEncoder
@@ -249,12 +250,16 @@ public sealed class MutableShareEncoder
 
     private Span<byte> LeafOf(int share, int segment) => _leaves.AsSpan((share * Parameters.SegmentCount + segment) * HashSize, HashSize);
 
+    // Segments may be encoded on several threads at once; only this bookkeeping is shared.
     private void MarkDone(int segment)
     {
-        if (!_segmentDone[segment])
+        lock (_segmentDone)
         {
-            _segmentDone[segment] = true;
-            _segmentsLeft--;
+            if (!_segmentDone[segment])
+            {
+                _segmentDone[segment] = true;
+                _segmentsLeft--;
+            }
         }
     }
 }

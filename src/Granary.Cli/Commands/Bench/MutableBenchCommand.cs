@@ -78,12 +78,19 @@ internal static class MutableBenchCommand
         await PutChkAsync(client, content.AsMemory(0, 4 << 20), cancellationToken);
         await PutMdmfAsync(client, content.AsMemory(0, 4 << 20), cancellationToken);
 
-        await log.WriteLineAsync($"CHK put and get of {ByteSize.Format(bytes)}...");
+        // Puts once each (a second CHK put of the same bytes would find them there); gets alternate,
+        // twice each, so that neither format always follows its own put; the better of each pair counts.
+        await log.WriteLineAsync($"CHK and MDMF puts of {ByteSize.Format(bytes)}...");
         var (chkPut, chkNode) = await TimeAsync(() => PutChkAsync(client, content, cancellationToken));
-        var (chkGet, _) = await TimeAsync(() => GetAsync(chkNode, cancellationToken));
-        await log.WriteLineAsync($"MDMF put and get of {ByteSize.Format(bytes)}...");
         var (mdmfPut, mdmfNode) = await TimeAsync(() => PutMdmfAsync(client, content, cancellationToken));
-        var (mdmfGet, _) = await TimeAsync(() => GetAsync(mdmfNode, cancellationToken));
+        await log.WriteLineAsync("gets, alternating...");
+        var chkGet = double.MaxValue;
+        var mdmfGet = double.MaxValue;
+        for (var round = 0; round < 2; round++)
+        {
+            chkGet = Math.Min(chkGet, (await TimeAsync(() => GetAsync(chkNode, cancellationToken))).Seconds);
+            mdmfGet = Math.Min(mdmfGet, (await TimeAsync(() => GetAsync(mdmfNode, cancellationToken))).Seconds);
+        }
 
         const int patchBytes = 1 << 20;
         var patch = new byte[patchBytes];
@@ -112,16 +119,21 @@ internal static class MutableBenchCommand
 
     private static async Task<ImmutableFileNode> PutChkAsync(GranaryClient client, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = AsStream(content);
         var upload = await client.UploadAsync(stream, null, cancellationToken);
         return (ImmutableFileNode)client.Nodes.Create(upload.ReadCap);
     }
 
     private static async Task<MutableFileNode> PutMdmfAsync(GranaryClient client, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        using var stream = AsStream(content);
         return await client.Nodes.CreateMutableFileAsync(MutableFormat.Mdmf, stream, content.Length, null, null, cancellationToken);
     }
+
+    private static MemoryStream AsStream(ReadOnlyMemory<byte> content) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
 
     private static async Task<long> GetAsync(IFileNode node, CancellationToken cancellationToken) =>
         await node.ReadAsync(Stream.Null, null, null, null, cancellationToken);
