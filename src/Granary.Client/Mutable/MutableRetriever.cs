@@ -57,6 +57,7 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
             var window = await fetch.ConfigureAwait(false);
             while (window.Failures.Count > 0)
             {
+                window.Dispose();
                 foreach (var (share, reason) in window.Failures)
                 {
                     opened.Remove(share);
@@ -68,6 +69,7 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
             }
 
             FetchAhead();
+            using var owned = window;
             var windowOffset = p.SegmentDataOffset(windowStart);
             for (var segment = windowStart; segment < windowStart + count; segment++)
             {
@@ -126,7 +128,20 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
     }
 
     /// <summary>One window's checked segment data from each of k shares, or the shares that failed.</summary>
-    private sealed record Window(IReadOnlyList<OpenShare> Shares, byte[][] Data, List<(OpenShare Share, string Reason)> Failures);
+    private sealed record Window(IReadOnlyList<OpenShare> Shares, byte[][] Data, List<(OpenShare Share, string Reason)> Failures) : IDisposable
+    {
+        public void Dispose()
+        {
+            for (var i = 0; i < Data.Length; i++)
+            {
+                if (Data[i] is { } buffer)
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    Data[i] = null!;
+                }
+            }
+        }
+    }
 
     // Fetches and checks a window of segments from the given k shares, in parallel.
     private async Task<Window> FetchWindowAsync(IReadOnlyList<OpenShare> shares, MutableVersion version, int first, int count, CancellationToken cancellationToken)
@@ -190,19 +205,34 @@ internal sealed class MutableRetriever(GranaryClient client, StorageIndex index,
             return new OpenShare(location.Server, location.Share, version, tree);
         }
 
-        /// <summary>The share's data for segments <c>[first, first + count)</c>, each segment checked against its leaf.</summary>
+        /// <summary>The share's data for segments <c>[first, first + count)</c>, each segment checked against its leaf, in a pooled buffer the caller returns.</summary>
         public async Task<byte[]> FetchAsync(StorageGrid grid, StorageIndex index, int first, int count, CancellationToken cancellationToken)
         {
             var p = _version.Parameters;
             var from = p.SegmentDataOffset(first);
             var to = p.SegmentDataOffset(first + count - 1) + p.SegmentDataLength(first + count - 1);
-            var window = await ServerMap.ReadExactAsync(grid, Server, index, Share, _version.Offsets.ShareData + from, (int)(to - from), cancellationToken).ConfigureAwait(false);
-            for (var segment = first; segment < first + count; segment++)
+            var length = (int)(to - from);
+            var window = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
             {
-                MutableShareValidation.CheckSegment(Share, _version, _blockHashTree, segment, window.AsSpan((int)(p.SegmentDataOffset(segment) - from), p.SegmentDataLength(segment)));
-            }
+                var read = await grid.WithDeadlineAsync(Server, ct => Server.ReadMutableAsync(index, Share, _version.Offsets.ShareData + from, window.AsMemory(0, length), ct), cancellationToken).ConfigureAwait(false);
+                if (read != length)
+                {
+                    throw new CorruptShareException(Share, $"it ends before segment {first + count - 1}'s data");
+                }
 
-            return window;
+                for (var segment = first; segment < first + count; segment++)
+                {
+                    MutableShareValidation.CheckSegment(Share, _version, _blockHashTree, segment, window.AsSpan((int)(p.SegmentDataOffset(segment) - from), p.SegmentDataLength(segment)));
+                }
+
+                return window;
+            }
+            catch
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(window);
+                throw;
+            }
         }
     }
 }
