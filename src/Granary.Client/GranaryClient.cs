@@ -40,6 +40,9 @@ public sealed class GranaryClient
     /// <summary>Turns caps into nodes.</summary>
     public NodeMaker Nodes { get; }
 
+    /// <summary>Keys for new mutable files and directories, one made ahead.</summary>
+    internal Mutable.SigningKeyPool Keys { get; } = new();
+
     /// <summary>Whether a file of <paramref name="size"/> bytes is stored in its cap (<c>URI:LIT:</c>), with no server.</summary>
     public static bool IsLiteral(long size) => Uploader.IsLiteral(size);
 

@@ -51,7 +51,7 @@ public sealed class MutableFileNode : FilesystemNode, IFileNode
     /// <summary>Creates a mutable file with <paramref name="content"/> (<paramref name="length"/> bytes) as its first version.</summary>
     internal static async Task<MutableFileNode> CreateAsync(GranaryClient client, MutableFormat format, Stream content, long length, SigningKey? key, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
-        using var generated = key is null ? SigningKey.Generate() : null;
+        using var generated = key is null ? await client.Keys.TakeAsync(cancellationToken).ConfigureAwait(false) : null;
         var signing = key ?? generated!;
         var cap = MutableWriteCap.FromKey(signing, format);
         var publisher = new MutablePublisher(client, cap, signing);

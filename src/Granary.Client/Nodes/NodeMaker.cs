@@ -52,7 +52,7 @@ public sealed class NodeMaker(GranaryClient client)
     /// <summary>Creates a mutable directory holding <paramref name="children"/> (their metadata stored as given, as Tahoe does at creation).</summary>
     public async Task<DirectoryNode> CreateDirectoryAsync(MutableFormat format, IReadOnlyList<DirectoryChild> children, CancellationToken cancellationToken)
     {
-        using var key = SigningKey.Generate();
+        using var key = await client.Keys.TakeAsync(cancellationToken).ConfigureAwait(false);
         var writeCap = MutableWriteCap.FromKey(key, format);
         var contents = DirectoryContents.CreateMutable(writeCap.WriteKey);
         foreach (var child in children)
