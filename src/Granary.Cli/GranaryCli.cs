@@ -34,6 +34,8 @@ public static class GranaryCli
         root.Subcommands.Add(LinkCommand.CreateLn());
         root.Subcommands.Add(RmCommand.Create());
         root.Subcommands.Add(DebugCommand.Create());
+        root.Subcommands.Add(GatewayCommand.Create());
+        root.Subcommands.Add(GatewayCommand.CreateWebopen());
         root.Subcommands.Add(GridCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;

@@ -49,4 +49,12 @@ public sealed class GranaryClient
     /// <summary>Stores an immutable file (two passes over a seekable stream); a file of 55 bytes or less becomes a literal cap without a server.</summary>
     public Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         new Uploader(this).UploadAsync(input, progress, cancellationToken);
+
+    /// <summary>
+    /// Stores exactly <paramref name="size"/> bytes read once from a stream that cannot be read twice,
+    /// under a random key (no convergence, so no deduplication): what a gateway does when asked not
+    /// to spool. Fails rather than retries when servers fail during it.
+    /// </summary>
+    public Task<UploadResult> UploadOnceAsync(Stream input, long size, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        new Uploader(this).UploadOnceAsync(input, size, progress, cancellationToken);
 }

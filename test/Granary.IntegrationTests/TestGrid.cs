@@ -14,11 +14,12 @@ internal sealed class TestGrid : IAsyncDisposable
     private readonly List<RunningProcess> _restarted = [];
     private readonly List<Node> _nodes;
 
-    private TestGrid(TempDirectory directory, RunningProcess supervisor, IReadOnlyList<Node> nodes)
+    private TestGrid(TempDirectory directory, RunningProcess supervisor, IReadOnlyList<Node> nodes, Node gateway)
     {
         _directory = directory;
         _supervisor = supervisor;
         _nodes = [.. nodes];
+        Gateway = gateway;
     }
 
     public string Root => _directory.Path;
@@ -26,6 +27,9 @@ internal sealed class TestGrid : IAsyncDisposable
     public string ClientDir => Path.Combine(Root, "client");
 
     public IReadOnlyList<Node> Nodes => _nodes;
+
+    /// <summary>The grid's web gateway process (its Url is the gateway's base URL).</summary>
+    public Node Gateway { get; }
 
     public sealed record Node(string Name, string Dir, int Pid, string Url);
 
@@ -35,7 +39,8 @@ internal sealed class TestGrid : IAsyncDisposable
         var supervisor = RunningProcess.Start(["grid", "up", "--dir", directory.Path, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--capacity", capacity]);
         await supervisor.WaitForOutputAsync("client dir:");
         var state = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(Path.Combine(directory.Path, "grid.json")))!;
-        var list = state["Nodes"]!.AsArray().Select(n => new Node((string)n!["Name"]!, (string)n["Dir"]!, (int)n["Pid"]!, (string)n["Url"]!)).ToList();
+        static Node NodeOf(JsonNode n) => new((string)n["Name"]!, (string)n["Dir"]!, (int)n["Pid"]!, (string)n["Url"]!);
+        var list = state["Nodes"]!.AsArray().Select(n => NodeOf(n!)).ToList();
         if (requestTimeoutSeconds is not null || happy is not null || maxSegmentSize is not null)
         {
             var configPath = Path.Combine(directory.Path, "client", "client.json");
@@ -59,7 +64,7 @@ internal sealed class TestGrid : IAsyncDisposable
             await System.IO.File.WriteAllTextAsync(configPath, config.ToJsonString());
         }
 
-        return new TestGrid(directory, supervisor, list);
+        return new TestGrid(directory, supervisor, list, NodeOf(state["Gateway"]!));
     }
 
     /// <summary>Runs `granary ARGS --client-dir DIR`.</summary>

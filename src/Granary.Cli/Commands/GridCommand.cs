@@ -5,6 +5,7 @@ using System.Text.Json;
 using Granary.Client;
 using Granary.Client.Storage;
 using Granary.Core.Protocol;
+using Granary.Gateway;
 using Granary.Hub;
 using Granary.Storage;
 
@@ -101,10 +102,14 @@ internal static class GridCommand
                 client.Config.Hubs = [hubUrl.ToString()];
                 client.Config.Servers = [];
                 client.Save();
+                var nodeProcesses = processes.Skip(1).ToList();
+                var (gatewayProcess, gatewayUrl) = await StartGatewayAsync(clientDir, fixedPorts is int firstPort ? firstPort + count + 1 : null, cancellationToken);
+                processes.Add(("gateway", clientDir, gatewayProcess, gatewayUrl.ToString()));
                 WriteState(root, new GridState(
                     Environment.ProcessId,
-                    [.. processes.Skip(1).Select(p => new GridNode(p.Name, p.Dir, p.Process.Id, p.Url))],
-                    new GridNode("hub", hubDir, hubProcess.Id, hubUrl.ToString())));
+                    [.. nodeProcesses.Select(p => new GridNode(p.Name, p.Dir, p.Process.Id, p.Url))],
+                    new GridNode("hub", hubDir, hubProcess.Id, hubUrl.ToString()),
+                    new GridNode("gateway", clientDir, gatewayProcess.Id, gatewayUrl.ToString())));
 
                 await context.Output.WriteLineAsync($"grid up: a hub and {count} storage nodes from {root}");
                 foreach (var (name, _, process, url) in processes)
@@ -113,6 +118,7 @@ internal static class GridCommand
                 }
 
                 await context.Output.WriteLineAsync($"dashboard: {new Uri(hubUrl, "ui/")}");
+                await context.Output.WriteLineAsync($"gateway: {gatewayUrl} (Tahoe's web API and a web UI; tahoe --node-directory {clientDir} works against it)");
                 await context.Output.WriteLineAsync($"client dir: {clientDir}");
                 await context.Output.WriteLineAsync($"try:  granary put FILE --client-dir {clientDir}");
                 await context.Output.WriteLineAsync("stop: Ctrl-C here, or 'granary grid down --dir " + root + "'");
@@ -137,13 +143,14 @@ internal static class GridCommand
             }
             finally
             {
-                // Nodes first, so none is left pinging a hub that is gone.
+                // The gateway and the nodes first, so none is left asking a hub that is gone.
                 await Daemon.StopAllAsync(processes.Skip(1).Select(p => p.Process), StopGrace);
                 await Daemon.StopAllAsync(processes.Take(1).Select(p => p.Process), StopGrace);
+                File.Delete(Path.Combine(root, "client", GatewayHost.NodeUrlFile));
                 File.Delete(Path.Combine(root, StateFile));
                 if (processes.Count > 0)
                 {
-                    await context.Error.WriteLineAsync($"grid down: stopped the hub and {processes.Count - 1} nodes");
+                    await context.Error.WriteLineAsync($"grid down: stopped the hub, {processes.Count(p => p.Name.StartsWith("node", StringComparison.Ordinal))} nodes and {(processes.Any(p => p.Name == "gateway") ? "the" : "no")} gateway");
                 }
             }
         });
@@ -161,6 +168,7 @@ internal static class GridCommand
             var state = ReadState(root) ?? throw new UsageException($"no grid is running from {root} (no {StateFile})");
             using var http = StorageClient.CreateHttpClient();
             var hub = state.Hub is { } h ? new { h.Name, h.Pid, alive = IsAlive(h.Pid), url = h.Url, h.Dir, health = await HubHealthAsync(http, h.Url, cancellationToken) } : null;
+            var gateway = state.Gateway is { } g ? new { g.Name, g.Pid, alive = IsAlive(g.Pid), url = g.Url, g.Dir, health = await GatewayHealthAsync(http, g.Url, cancellationToken) } : null;
             var rows = await Task.WhenAll(state.Nodes.Select(async node =>
             {
                 var url = StorageUrl.Parse(node.Url);
@@ -183,7 +191,7 @@ internal static class GridCommand
 
             if (context.Parse.GetValue(json))
             {
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), hub, nodes = rows },
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), hub, gateway, nodes = rows },
                     new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             else
@@ -194,13 +202,19 @@ internal static class GridCommand
                     await context.Output.WriteLineAsync($"  {hub.Name,-7}  pid {hub.Pid,-7}  {hub.url,-26}  {hub.health}  {hub.Dir}");
                 }
 
+                if (gateway is not null)
+                {
+                    await context.Output.WriteLineAsync($"  {gateway.Name,-7}  pid {gateway.Pid,-7}  {gateway.url,-26}  {gateway.health}  {gateway.Dir}");
+                }
+
                 foreach (var row in rows)
                 {
                     await context.Output.WriteLineAsync($"  {row.Name,-7}  pid {row.Pid,-7}  {row.url,-26}  {row.health}  {row.Dir}");
                 }
             }
 
-            var healthy = rows.All(r => r.health.StartsWith("up", StringComparison.Ordinal)) && (hub is null || hub.health.StartsWith("up", StringComparison.Ordinal));
+            var healthy = rows.All(r => r.health.StartsWith("up", StringComparison.Ordinal)) && (hub is null || hub.health.StartsWith("up", StringComparison.Ordinal))
+                && (gateway is null || gateway.health.StartsWith("up", StringComparison.Ordinal));
             return healthy ? GranaryCli.Success : GranaryCli.Failure;
         });
         return command;
@@ -223,8 +237,8 @@ internal static class GridCommand
                 }
             }
 
-            // A supervisor that is gone (or did not finish) leaves its nodes to us.
-            await Daemon.StopAllAsync(state.Nodes.Where(n => IsAlive(n.Pid)).Select(n => Process.GetProcessById(n.Pid)), StopGrace);
+            // A supervisor that is gone (or did not finish) leaves its gateway and nodes to us.
+            await Daemon.StopAllAsync(state.Nodes.Append(state.Gateway).OfType<GridNode>().Where(n => IsAlive(n.Pid)).Select(n => Process.GetProcessById(n.Pid)), StopGrace);
             if (state.Hub is { } hub && IsAlive(hub.Pid))
             {
                 await Daemon.StopAllAsync([Process.GetProcessById(hub.Pid)], StopGrace);
@@ -258,7 +272,7 @@ internal static class GridCommand
     // moved to a new free port (unless the user fixed the ports with --base-port).
     private static async Task<(Process Process, StorageUrl Url)> StartNodeAsync(string nodeDir, bool movable, CancellationToken cancellationToken)
     {
-        var (process, line) = await StartDaemonAsync(["node", "run", nodeDir], nodeDir, "node.log", text => StorageUrl.TryParse(text, out _, out _), movable, () =>
+        var (process, line) = await StartDaemonAsync(() => ["node", "run", nodeDir], nodeDir, "node.log", text => StorageUrl.TryParse(text, out _, out _), movable, () =>
         {
             var node = NodeDirectory.Open(nodeDir);
             node.Options.Port = NodeCommand.FreePort();
@@ -267,9 +281,20 @@ internal static class GridCommand
         return (process, StorageUrl.Parse(line));
     }
 
+    // The gateway on the grid's client directory: on BASE+N+1 with fixed ports, else any free port
+    // (its node.url says which, and 'granary webopen' reads it).
+    private static async Task<(Process Process, Uri Url)> StartGatewayAsync(string clientDir, int? port, CancellationToken cancellationToken)
+    {
+        var listen = port ?? NodeCommand.FreePort();
+        var (process, line) = await StartDaemonAsync(
+            () => ["gateway", "run", "--client-dir", clientDir, "--urls", $"http://127.0.0.1:{listen}"],
+            clientDir, "gateway.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), port is null, () => listen = NodeCommand.FreePort(), cancellationToken);
+        return (process, new Uri(line));
+    }
+
     private static async Task<(Process Process, Uri Url)> StartHubAsync(string hubDir, bool movable, CancellationToken cancellationToken)
     {
-        var (process, line) = await StartDaemonAsync(["hub", "run", hubDir], hubDir, "hub.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), movable, () =>
+        var (process, line) = await StartDaemonAsync(() => ["hub", "run", hubDir], hubDir, "hub.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), movable, () =>
         {
             var hub = HubDirectory.Open(hubDir);
             hub.Options.Port = NodeCommand.FreePort();
@@ -280,12 +305,13 @@ internal static class GridCommand
 
     // Starts `granary ARGS` logging to DIR/LOG and returns it with the first line it prints, which
     // must satisfy `valid`; a daemon that exits first (its port taken) is moved and tried again.
+    // (The arguments are asked for at each attempt: a move may change them.)
     private static async Task<(Process Process, string Line)> StartDaemonAsync(
-        string[] args, string dir, string log, Func<string, bool> valid, bool movable, Action move, CancellationToken cancellationToken)
+        Func<string[]> args, string dir, string log, Func<string, bool> valid, bool movable, Action move, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var process = Process.Start(SelfStartInfo(args, Path.Combine(dir, log)))!;
+            var process = Process.Start(SelfStartInfo(args(), Path.Combine(dir, log)))!;
             var line = await process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             if (line is not null && valid(line))
             {
@@ -324,6 +350,21 @@ internal static class GridCommand
         }
 
         return seen;
+    }
+
+    private static async Task<string> GatewayHealthAsync(HttpClient http, string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(5));
+            using var response = await http.GetAsync(new Uri(new Uri(url), "?t=json"), deadline.Token);
+            return response.IsSuccessStatusCode ? "up" : $"answering {(int)response.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            return "not answering";
+        }
     }
 
     private static async Task<string> HubHealthAsync(HttpClient http, string url, CancellationToken cancellationToken)
@@ -397,5 +438,5 @@ internal static class GridCommand
 
     internal sealed record GridNode(string Name, string Dir, int Pid, string Url);
 
-    internal sealed record GridState(int Supervisor, List<GridNode> Nodes, GridNode? Hub = null);
+    internal sealed record GridState(int Supervisor, List<GridNode> Nodes, GridNode? Hub = null, GridNode? Gateway = null);
 }

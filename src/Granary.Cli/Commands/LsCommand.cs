@@ -43,7 +43,7 @@ internal static class LsCommand
                 if (context.Parse.GetValue(longFormat))
                 {
                     var (kind, size) = KindAndSize(child.Cap);
-                    var modified = LinkModified(child.Metadata) is double seconds
+                    var modified = DirectoryMetadata.LinkModified(child.Metadata) is double seconds
                         ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000)).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)
                         : "-";
                     line = $"{(kind == "dirnode" ? "d" : "-")}{(child.WriteCap is null ? "r-" : "rw")} {size?.ToString(CultureInfo.InvariantCulture) ?? "?",12} {modified,16} {child.Name}";
@@ -100,12 +100,6 @@ internal static class LsCommand
 
         return new JsonArray(kind, details);
     }
-
-    private static double? LinkModified(MetadataObject metadata) =>
-        metadata.TryGetValue(DirectoryMetadata.SystemKey, out var system) && system is MetadataObject tahoe
-        && tahoe.TryGetValue(DirectoryMetadata.LinkModificationTime, out var value) && value is IConvertible number
-            ? number.ToDouble(CultureInfo.InvariantCulture)
-            : null;
 
     private static Cap? ReadOnly(Cap cap) => cap switch
     {

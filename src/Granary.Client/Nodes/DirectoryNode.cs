@@ -36,7 +36,11 @@ public sealed class DirectoryNode : FilesystemNode
     public override bool CanRead => !DirectoryCap.IsVerifier;
 
     /// <summary>The entries as they are now, in name order.</summary>
-    public async Task<DirectoryContents> ListAsync(CancellationToken cancellationToken)
+    public async Task<DirectoryContents> ListAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).Contents;
+
+    /// <summary>The entries as they are now, and the size in bytes of the file that holds them.</summary>
+    public async Task<(DirectoryContents Contents, long Size)> ReadAsync(CancellationToken cancellationToken)
     {
         if (_file is not IFileNode file)
         {
@@ -45,8 +49,11 @@ public sealed class DirectoryNode : FilesystemNode
 
         using var buffer = new MemoryStream();
         await file.ReadAsync(buffer, null, null, null, cancellationToken).ConfigureAwait(false);
-        return DirectoryContents.Unpack(buffer.ToArray(), DirectoryCap);
+        return (DirectoryContents.Unpack(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), DirectoryCap), buffer.Length);
     }
+
+    /// <summary>The file holding the entries (a mutable file, or an immutable or literal one).</summary>
+    public FilesystemNode File => _file;
 
     /// <summary>The child called <paramref name="name"/>, or null when there is none.</summary>
     public async Task<(DirectoryChild Entry, FilesystemNode Node)?> GetChildAsync(string name, CancellationToken cancellationToken)

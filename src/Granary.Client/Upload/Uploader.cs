@@ -19,12 +19,55 @@ public sealed record UploadResult(Cap ReadCap, long Size, int SharesUploaded, in
 internal sealed class Uploader(GranaryClient client)
 {
     private const int MaxPasses = 3;
+    private const int AesCtrKeySize = 16;
 
     /// <summary>How long a failed or cancelled upload spends telling servers to drop its allocations.</summary>
     private static readonly TimeSpan AbortLimit = TimeSpan.FromSeconds(5);
 
     /// <summary>Whether a file of <paramref name="size"/> bytes is stored in its cap (<c>URI:LIT:</c>) rather than on servers.</summary>
     public static bool IsLiteral(long size) => size <= ChkParameters.MaxLiteralSize;
+
+    /// <summary>
+    /// Stores exactly <paramref name="size"/> bytes read once from <paramref name="input"/> (a request
+    /// body, a pipe) under a random key instead of the convergent one: no second pass, no spooling.
+    /// Without the second pass there is no retry either: if servers fail so that happiness is not
+    /// reached, the upload fails.
+    /// </summary>
+    public async Task<UploadResult> UploadOnceAsync(Stream input, long size, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (IsLiteral(size))
+        {
+            var data = new byte[size];
+            await input.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+            return new UploadResult(new LiteralCap(data), size, 0, 0, 0, []);
+        }
+
+        var settings = client.Settings;
+        var chk = ChkParameters.Create(size, new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize));
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(AesCtrKeySize);
+        var sink = new ShareStreamer(client, new SharePlacer(client), progress);
+        ChkEncoding encoding;
+        try
+        {
+            encoding = await ImmutableFileEncoder.EncodeWithKeyAsync(input, chk, key, sink, null, cancellationToken).ConfigureAwait(false);
+            await sink.FinishAsync(encoding, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            await sink.AbortUnfinishedAsync(AbortLimit).ConfigureAwait(false);
+            throw;
+        }
+
+        var warnings = sink.FailedServers.Select(f => $"node {f.Key.ToString()[..8]} failed during the upload: {f.Value}").ToList();
+        var happiness = Selection.Happiness.Of(await HoldersAsync(encoding.StorageIndex, cancellationToken).ConfigureAwait(false));
+        if (happiness < settings.Happy)
+        {
+            throw new UploadException($"The upload ended with its shares on only {happiness} server(s); happy = {settings.Happy}. {string.Join(" ", warnings)}".TrimEnd());
+        }
+
+        return new UploadResult(encoding.ReadCap, size, sink.Completed.Count(), chk.N - sink.Assigned.Count, happiness, warnings);
+    }
 
     public async Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {

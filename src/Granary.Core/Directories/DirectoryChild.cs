@@ -50,6 +50,17 @@ public sealed class DirectoryChild
         return new DirectoryChild(name, write, read, metadata);
     }
 
+    /// <summary>
+    /// An entry from caps as a client gave them (<c>rw_uri</c>, <c>ro_uri</c>), normalised to their
+    /// slots as Tahoe does: a read cap given as the write cap moves to the read slot, a write cap's
+    /// read cap is derived. Throws <see cref="ArgumentException"/> for a malformed cap.
+    /// </summary>
+    public static DirectoryChild FromGivenCaps(string name, string? writeCap, string? readCap, MetadataObject? metadata = null)
+    {
+        var (write, read) = ChildCaps.SlotsFor(writeCap, readCap, name);
+        return new DirectoryChild(name, write, read, metadata);
+    }
+
     /// <summary>The child's cap, parsed: the write cap if any, else the read cap; null for an unknown or absent cap.</summary>
     public Cap? Cap
     {

@@ -44,4 +44,11 @@ public static class DirectoryMetadata
     /// <summary>Whether the metadata asks for the child to be linked read-only (a truthy <c>no-write</c>, in Python's sense).</summary>
     public static bool IsNoWrite(MetadataObject metadata) =>
         metadata is not null && metadata.TryGetValue(NoWrite, out var value) && MetadataJson.IsTruthy(value);
+
+    /// <summary>When the child was last linked or changed (<c>tahoe.linkmotime</c>, seconds since 1970), or null when the metadata does not say.</summary>
+    public static double? LinkModified(MetadataObject metadata) =>
+        metadata.TryGetValue(SystemKey, out var system) && system is MetadataObject tahoe
+        && tahoe.TryGetValue(LinkModificationTime, out var value) && value is IConvertible number
+            ? number.ToDouble(System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 }
