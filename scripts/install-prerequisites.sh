@@ -8,12 +8,13 @@
 #   postgresql                 tests: the hub's large-grid database; its tests use a real server
 #   chromium, chromium-driver  tests: the hub dashboard's browser tests (headless)
 #   wrk                        tests: the hub's load benchmark (granary bench hub)
+#   curl                       tests: the gateway's documented curl examples (docs/gateway.md)
 set -euo pipefail
 
 packages=(libsecp256k1-1)
 purpose="to run Granary"
 if [[ "${1:-}" != "--run" ]]; then
-  packages+=(postgresql chromium chromium-driver wrk)
+  packages+=(postgresql chromium chromium-driver wrk curl)
   purpose="to run Granary and its tests"
 fi
 

@@ -57,4 +57,11 @@ public sealed class GranaryClient
     /// </summary>
     public Task<UploadResult> UploadOnceAsync(Stream input, long size, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         new Uploader(this).UploadOnceAsync(input, size, progress, cancellationToken);
+
+    /// <summary>
+    /// Adds or renews this client's lease on every server <paramref name="report"/> found holding
+    /// shares (Tahoe's <c>add-lease=true</c>); returns how many servers renewed it.
+    /// </summary>
+    public Task<int> RenewLeasesAsync(Maintenance.CheckReport report, CancellationToken cancellationToken) =>
+        Maintenance.LeaseRenewal.RenewAsync(this, report, cancellationToken);
 }

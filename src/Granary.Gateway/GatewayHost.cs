@@ -62,6 +62,11 @@ public static class GatewayHost
                         case "statistics":
                             await StatisticsAsync(context, counters, grid).ConfigureAwait(false);
                             break;
+                        case "favicon.ico":
+                            // Browsers ask for it on every page; there is none, and they need not ask again today.
+                            context.Response.StatusCode = StatusCodes.Status204NoContent;
+                            context.Response.Headers.CacheControl = "max-age=86400";
+                            break;
                         default:
                             throw new WapiException(404, "No such resource: the gateway serves /uri/$CAP, /operations/$HANDLE, /statistics and its welcome page /");
                     }

@@ -59,7 +59,7 @@ internal sealed class GatewaySecurity(GatewayOptions options, ILogger logger)
         var origin = request.Headers.Origin.ToString();
         var site = request.Headers["Sec-Fetch-Site"].ToString();
         var fromBrowser = origin.Length > 0 || site.Length > 0;
-        if ((origin.Length > 0 && !SameOrigin(origin, request)) || site is "cross-site" or "same-site")
+        if ((origin.Length > 0 && !SameOrigin(origin, site, request)) || site is "cross-site" or "same-site")
         {
             GatewayLog.CrossOrigin(logger, request.Method, Hosting.LogText.Escape(request.Path), Hosting.LogText.Escape(origin.Length > 0 ? origin : site));
             throw new WapiException(403, "Refused: this request came from a page on another site. Use the gateway's own pages, or a program.");
@@ -97,8 +97,12 @@ internal sealed class GatewaySecurity(GatewayOptions options, ILogger logger)
         response.Headers.XContentTypeOptions = "nosniff";
     }
 
-    private static bool SameOrigin(string origin, HttpRequest request) =>
-        Uri.TryCreate(origin, UriKind.Absolute, out var uri)
+    /// <summary>
+    /// Our own pages send no referrer, so a browser posts their forms with the opaque origin
+    /// <c>null</c>; then only its <c>Sec-Fetch-Site: same-origin</c> vouches for the page.
+    /// </summary>
+    private static bool SameOrigin(string origin, string site, HttpRequest request) =>
+        origin == "null" ? site == "same-origin" : Uri.TryCreate(origin, UriKind.Absolute, out var uri)
         && string.Equals(uri.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
         && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 

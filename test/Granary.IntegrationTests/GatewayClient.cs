@@ -3,6 +3,13 @@ using System.Text.Json.Nodes;
 
 namespace Granary.IntegrationTests;
 
+/// <summary>The gateway test classes share one grid (and take turns on it).</summary>
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
+
 /// <summary>One grid (with its gateway) for the gateway tests, and an HTTP client that talks to it as Tahoe's CLI does.</summary>
 public sealed class GatewayFixture : IAsyncLifetime
 {

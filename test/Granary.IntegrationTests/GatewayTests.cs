@@ -4,7 +4,8 @@ using Granary.Core.Caps;
 namespace Granary.IntegrationTests;
 
 /// <summary>The web API over real HTTP, against the gateway process of a real grid, with the requests Tahoe's CLI sends.</summary>
-public sealed class GatewayTests(GatewayFixture shared) : IClassFixture<GatewayFixture>
+[Collection(GatewayCollection.Name)]
+public sealed class GatewayTests(GatewayFixture shared)
 {
     private GatewayClient Gateway => shared.Gateway;
 

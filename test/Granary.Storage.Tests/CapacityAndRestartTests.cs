@@ -16,19 +16,51 @@ public class CapacityAndRestartTests
     }
 
     [Fact]
+    public void The_disk_reserve_is_kept_whatever_the_capacity()
+    {
+        var diskFree = 1_000_000L;
+        var space = new SpaceAccounting(long.MaxValue / 2, 950_000, () => diskFree);
+        Assert.Equal(50_000, space.Available);
+        Assert.False(space.TryReserve(50_001));
+        Assert.True(space.TryReserve(30_000));
+        Assert.Equal(20_000, space.Available); // a reservation not yet on disk still counts
+
+        diskFree -= 30_000;
+        space.Commit(30_000);
+        Assert.Equal(20_000, space.Available); // now the disk's own free space counts it
+
+        diskFree = 900_000; // something else filled the disk past the reserve
+        Assert.Equal(0, space.Available);
+        Assert.False(space.TryReserve(1));
+    }
+
+    [Fact]
     public async Task A_nearly_full_disk_is_never_filled_past_the_reserve()
     {
-        // Reserve all but 50 KB of the real free space: the node must refuse anything larger.
-        var free = new DriveInfo(Path.GetTempPath()).AvailableFreeSpace;
-        await using var node = await TestNode.StartAsync(o =>
+        // Reserve all but 50 KB of the real free space: the node must refuse anything larger. Other
+        // suites write and delete files on the same disk while this runs, so an attempt during which
+        // the free space moved by more than the slack is tried again rather than judged.
+        const long Slack = 64 << 20;
+        for (var attempt = 0; ; attempt++)
         {
-            o.Capacity = long.MaxValue / 2;
-            o.Reserved = free - 50_000;
-        });
-        var available = (await node.Client.GetVersionAsync(CancellationToken.None)).AvailableSpace;
-        Assert.InRange(available, 0, 50_000 + (64 << 20));
-        var refused = await node.Client.AllocateAsync(TestNode.RandomIndex(), [0], available + (128 << 20), Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
-        Assert.Empty(refused.Allocated);
+            var free = new DriveInfo(Path.GetTempPath()).AvailableFreeSpace;
+            await using var node = await TestNode.StartAsync(o =>
+            {
+                o.Capacity = long.MaxValue / 2;
+                o.Reserved = free - 50_000;
+            });
+            var available = (await node.Client.GetVersionAsync(CancellationToken.None)).AvailableSpace;
+            var refused = await node.Client.AllocateAsync(TestNode.RandomIndex(), [0], available + (128 << 20), Upload, Secrets.New(), Secrets.New(), CancellationToken.None);
+            var drift = Math.Abs(new DriveInfo(Path.GetTempPath()).AvailableFreeSpace - free);
+            if (drift > Slack && attempt < 5)
+            {
+                continue;
+            }
+
+            Assert.InRange(available, 0, 50_000 + Slack);
+            Assert.Empty(refused.Allocated);
+            return;
+        }
     }
 
     [Fact]

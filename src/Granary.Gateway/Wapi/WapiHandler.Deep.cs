@@ -19,6 +19,7 @@ internal sealed partial class WapiHandler
         var ct = context.RequestAborted;
         var verify = args.Bool("verify");
         var repair = args.Bool("repair");
+        var addLease = args.Bool("add-lease");
         context.Response.StatusCode = 200;
         context.Response.ContentType = "text/plain; charset=utf-8";
         var stats = new DeepStats();
@@ -31,6 +32,11 @@ internal sealed partial class WapiHandler
                 if (check)
                 {
                     var report = await entry.Node.CheckAsync(verify, null, ct).ConfigureAwait(false);
+                    if (addLease)
+                    {
+                        await client.RenewLeasesAsync(report, ct).ConfigureAwait(false);
+                    }
+
                     if (repair)
                     {
                         var repaired = await RepairIfNeededAsync(entry.Node, report, ct).ConfigureAwait(false);
@@ -61,6 +67,7 @@ internal sealed partial class WapiHandler
         TimeSpan? retain = double.TryParse(args.Get("retain-for"), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
         var verify = args.Bool("verify");
         var repair = args.Bool("repair");
+        var addLease = args.Bool("add-lease");
         var stats = new DeepStats();
         var manifest = new List<(IReadOnlyList<string> Path, string Cap, string Verify, string Index)>();
         var checkedObjects = new List<(IReadOnlyList<string> Path, CheckReport Report, RepairResult? Repair)>();
@@ -77,6 +84,11 @@ internal sealed partial class WapiHandler
                 if (t == "start-deep-check")
                 {
                     report = await entry.Node.CheckAsync(verify, null, token).ConfigureAwait(false);
+                    if (addLease)
+                    {
+                        await client.RenewLeasesAsync(report, token).ConfigureAwait(false);
+                    }
+
                     repaired = repair ? await RepairIfNeededAsync(entry.Node, report, token).ConfigureAwait(false) : null;
                 }
 

@@ -185,6 +185,11 @@ internal sealed partial class WapiHandler
     {
         var ct = context.RequestAborted;
         var report = await node.CheckAsync(args.Bool("verify"), null, ct).ConfigureAwait(false);
+        if (args.Bool("add-lease"))
+        {
+            await client.RenewLeasesAsync(report, ct).ConfigureAwait(false);
+        }
+
         var repair = args.Bool("repair");
         var repaired = repair ? await RepairIfNeededAsync(node, report, ct).ConfigureAwait(false) : null;
         if (args.WantsJson)

@@ -119,6 +119,11 @@ internal sealed partial class WapiHandler
 
         response.StatusCode = ranged ? 206 : 200;
         response.ContentType = contentType;
+        if (RunsInBrowser(contentType))
+        {
+            response.Headers.ContentSecurityPolicy = "sandbox"; // a stored page must not act as the gateway's origin
+        }
+
         if (encoding is not null)
         {
             response.Headers.ContentEncoding = encoding;
@@ -144,6 +149,10 @@ internal sealed partial class WapiHandler
         await file.ReadAsync(response.Body, first, last, null, context.RequestAborted).ConfigureAwait(false);
         counters.Downloaded(last - first + 1);
     }
+
+    private static bool RunsInBrowser(string contentType) =>
+        contentType.Contains("html", StringComparison.OrdinalIgnoreCase) || contentType.Contains("xml", StringComparison.OrdinalIgnoreCase)
+        || contentType.StartsWith("image/svg", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Tahoe's content type for a name: by extension, text/plain when unknown; .gz and .bz2 as content encodings.</summary>
     private static (string ContentType, string? Encoding) TypeOf(string name)

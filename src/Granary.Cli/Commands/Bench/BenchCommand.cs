@@ -15,6 +15,7 @@ internal static class BenchCommand
         command.Subcommands.Add(HubBenchCommand.Create());
         command.Subcommands.Add(DhtBenchCommand.Create());
         command.Subcommands.Add(MutableBenchCommand.Create());
+        command.Subcommands.Add(GatewayBenchCommand.Create());
         return command;
     }
 }

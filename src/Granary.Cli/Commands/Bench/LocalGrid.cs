@@ -10,14 +10,21 @@ internal sealed class LocalGrid : IAsyncDisposable
     private readonly Process _supervisor;
     private readonly int[] _nodePids;
 
-    private LocalGrid(Process supervisor, string clientDir, int[] nodePids)
+    private LocalGrid(Process supervisor, string clientDir, int[] nodePids, GridCommand.GridNode gateway)
     {
         _supervisor = supervisor;
         ClientDir = clientDir;
         _nodePids = nodePids;
+        Gateway = gateway;
     }
 
     public string ClientDir { get; }
+
+    /// <summary>The grid's web gateway process.</summary>
+    public GridCommand.GridNode Gateway { get; }
+
+    /// <summary>The storage URLs of the grid's nodes.</summary>
+    public IReadOnlyList<string> NodeUrls { get; private init; } = [];
 
     public static async Task<LocalGrid> StartAsync(string dir, int nodes, long fileBytes, CancellationToken cancellationToken)
     {
@@ -34,7 +41,7 @@ internal sealed class LocalGrid : IAsyncDisposable
             {
                 _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
                 var state = JsonSerializer.Deserialize<GridCommand.GridState>(await File.ReadAllTextAsync(Path.Combine(dir, GridCommand.StateFile), cancellationToken))!;
-                return new LocalGrid(process, line[marker.Length..], [.. state.Nodes.Select(n => n.Pid)]);
+                return new LocalGrid(process, line[marker.Length..], [.. state.Nodes.Select(n => n.Pid)], state.Gateway!) { NodeUrls = [.. state.Nodes.Select(n => n.Url)] };
             }
         }
 
