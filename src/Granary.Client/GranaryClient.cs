@@ -51,6 +51,19 @@ public sealed class GranaryClient
         new Uploader(this).UploadAsync(input, progress, cancellationToken);
 
     /// <summary>
+    /// Stores an immutable file read once from a stream that cannot be read twice (a request body,
+    /// standard input) under its convergent key: the stream is copied to a temporary file in
+    /// <paramref name="spoolDirectory"/> (default: the system's), deleted afterwards. With the
+    /// <paramref name="size"/> known ahead, the key is derived during the copy and the copy is read
+    /// once; a stream that ends early or runs long fails the upload.
+    /// </summary>
+    public async Task<UploadResult> UploadSpooledAsync(Stream input, long? size, string? spoolDirectory, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var spool = await UploadSpool.CopyAsync(input, size, spoolDirectory, Settings, Secrets.Convergence, cancellationToken).ConfigureAwait(false);
+        return await new Uploader(this).UploadAsync(spool.File, progress, cancellationToken, spool.ConvergentKey).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Stores exactly <paramref name="size"/> bytes read once from a stream that cannot be read twice,
     /// under a random key (no convergence, so no deduplication): what a gateway does when asked not
     /// to spool. Fails rather than retries when servers fail during it.

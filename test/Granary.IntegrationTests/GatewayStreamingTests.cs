@@ -99,7 +99,8 @@ public sealed class GatewayStreamingTests(LargeGatewayFixture shared) : IClassFi
                 continue; // closed while we looked
             }
 
-            if (target is not null && Path.GetFileName(target).StartsWith("granary-gateway-", StringComparison.Ordinal))
+            if (target is not null && Path.GetFileName(target) is var name
+                && (name.StartsWith("granary-spool-", StringComparison.Ordinal) || name.StartsWith("granary-gateway-", StringComparison.Ordinal)))
             {
                 yield return target;
             }

@@ -51,6 +51,18 @@ public sealed class GatewayTests(GatewayFixture shared)
         Assert.StartsWith("URI:CHK:", cap, StringComparison.Ordinal);
         Assert.Equal(cap, await Gateway.UploadAsync(data)); // convergent: the same file, the same cap
 
+        // The key derived while the body was spooled is the one both passes over a file derive:
+        // a body without a length (spooled, then hashed) and `granary put` give the same cap.
+        using (var chunked = new StreamContent(new MemoryStream(data)))
+        {
+            var unsized = await Gateway.SendAsync(HttpMethod.Put, "uri", headers: [("Transfer-Encoding", "chunked")], content: chunked);
+            Assert.Equal(cap, unsized.Text.Trim());
+        }
+
+        var file = shared.Grid.File("range-source.bin");
+        await File.WriteAllBytesAsync(file, data);
+        Assert.Equal(cap, await shared.Grid.PutAsync(file));
+
         var whole = await Gateway.GetAsync(P(cap));
         Assert.Equal(200, whole.Status);
         Assert.Equal(data, whole.Body);

@@ -2,6 +2,7 @@ using Granary.Client.Selection;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Identity;
+using Granary.Core.Protocol;
 
 namespace Granary.Client.Upload;
 
@@ -53,33 +54,48 @@ internal sealed class SharePlacer(
                 throw new UploadException(Unhappy(plan.Happiness, views, unusable, shareSize));
             }
 
-            var refusedBy = new List<StorageClient>();
-            foreach (var server in plan.NewShares.Keys.Concat(plan.ExistingShares.Keys).Distinct())
+            // Every server's allocation at once: one round trip for the plan, not one per server.
+            var requests = plan.NewShares.Keys.Concat(plan.ExistingShares.Keys).Distinct().Select(server =>
             {
                 var node = server.Url.NodeId;
                 var fresh = plan.NewShares.GetValueOrDefault(server, []);
                 var replace = plan.ExistingShares.GetValueOrDefault(server, []).Where(s => replaceable?.Contains((node, s)) == true).ToList();
                 var wanted = fresh.Concat(plan.ExistingShares.GetValueOrDefault(server, [])).Distinct().ToList();
-                try
-                {
-                    var leases = client.Secrets.Leases;
-                    var result = await grid.WithDeadlineAsync(server, ct => server.AllocateAsync(
-                        index, wanted, shareSize, uploadSecret, leases.RenewSecret(index, node.Bytes), leases.CancelSecret(index, node.Bytes), ct), cancellationToken).ConfigureAwait(false);
-                    foreach (var share in result.Allocated.Where(s => fresh.Contains(s) || replace.Contains(s)))
-                    {
-                        targets[share] = server;
-                    }
+                return (Server: server, Fresh: fresh, Replace: replace, Answer: AllocateAsync(server, index, wanted, shareSize, uploadSecret, cancellationToken));
+            }).ToList();
 
-                    var notReplaced = replace.Intersect(result.AlreadyHave).ToList();
-                    bad.UnionWith(notReplaced.Select(share => (node, share)));
-                    if (notReplaced.Count > 0 || fresh.Except(result.Allocated).Except(result.AlreadyHave).Any())
-                    {
-                        refusedBy.Add(server);
-                    }
-                }
-                catch (StorageException e)
+            try
+            {
+                await Task.WhenAll(requests.Select(r => r.Answer)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await GiveBackAsync(index, targets.Concat(requests.Where(r => r.Answer.IsCompletedSuccessfully && r.Answer.Result.Result is not null)
+                    .SelectMany(r => r.Answer.Result.Result!.Allocated.Select(share => KeyValuePair.Create(share, r.Server)))), uploadSecret).ConfigureAwait(false);
+                throw;
+            }
+
+            var refusedBy = new List<StorageClient>();
+            foreach (var (server, fresh, replace, answer) in requests)
+            {
+                var node = server.Url.NodeId;
+                var (result, error) = answer.Result;
+                if (result is null)
                 {
-                    unusable[node] = e.Reason;
+                    unusable[node] = error!;
+                    refusedBy.Add(server);
+                    continue;
+                }
+
+                foreach (var share in result.Allocated.Where(s => fresh.Contains(s) || replace.Contains(s)))
+                {
+                    targets[share] = server;
+                }
+
+                var notReplaced = replace.Intersect(result.AlreadyHave).ToList();
+                bad.UnionWith(notReplaced.Select(share => (node, share)));
+                if (notReplaced.Count > 0 || fresh.Except(result.Allocated).Except(result.AlreadyHave).Any())
+                {
                     refusedBy.Add(server);
                 }
             }
@@ -109,6 +125,31 @@ internal sealed class SharePlacer(
         }
 
         return new Placement(targets, unusable);
+    }
+
+    /// <summary>A cancelled placement gives back what it was granted, within a few seconds of its own.</summary>
+    private async Task GiveBackAsync(StorageIndex index, IEnumerable<KeyValuePair<int, StorageClient>> granted, byte[] uploadSecret)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await Allocations.AbortAsync(client.Grid, index, granted.ToList(), uploadSecret, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>One server's allocation; its failure is an answer too (the server is then unusable for this upload).</summary>
+    private async Task<(AllocateResult? Result, string? Error)> AllocateAsync(
+        StorageClient server, StorageIndex index, List<int> shares, long shareSize, byte[] uploadSecret, CancellationToken cancellationToken)
+    {
+        var node = server.Url.NodeId;
+        var leases = client.Secrets.Leases;
+        try
+        {
+            var result = await client.Grid.WithDeadlineAsync(server, ct => server.AllocateAsync(
+                index, shares, shareSize, uploadSecret, leases.RenewSecret(index, node.Bytes), leases.CancelSecret(index, node.Bytes), ct), cancellationToken).ConfigureAwait(false);
+            return (result, null);
+        }
+        catch (StorageException e)
+        {
+            return (null, e.Reason);
+        }
     }
 
     private string Unhappy(int achievable, List<ServerView<StorageClient>> views, Dictionary<NodeId, string> unusable, long shareSize)

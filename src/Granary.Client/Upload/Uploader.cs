@@ -69,7 +69,12 @@ internal sealed class Uploader(GranaryClient client)
         return new UploadResult(encoding.ReadCap, size, sink.Completed.Count(), chk.N - sink.Assigned.Count, happiness, warnings);
     }
 
-    public async Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the file from the stream's position to its end under its convergent key: derived in a
+    /// first pass over the stream, unless the caller derived it as it wrote the stream
+    /// (<paramref name="convergentKey"/>, see <see cref="UploadSpool"/>).
+    /// </summary>
+    public async Task<UploadResult> UploadAsync(Stream input, IProgress<TransferProgress>? progress, CancellationToken cancellationToken, byte[]? convergentKey = null)
     {
         if (!input.CanSeek)
         {
@@ -77,7 +82,6 @@ internal sealed class Uploader(GranaryClient client)
         }
 
         var settings = client.Settings;
-        var parameters = new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize);
         var start = input.Position;
         var size = input.Length - start;
         if (IsLiteral(size))
@@ -96,17 +100,15 @@ internal sealed class Uploader(GranaryClient client)
             }
         });
 
+        var parameters = ChkParameters.Create(size, new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize));
+        var key = convergentKey ?? await ImmutableFileEncoder.DeriveKeyAsync(input, parameters, client.Secrets.Convergence, hashing, cancellationToken).ConfigureAwait(false);
+        input.Position = start;
         var sink = new ShareStreamer(client, new SharePlacer(client), progress);
-        ImmutableFileEncoding encoding;
+        ChkEncoding chk;
         try
         {
-            encoding = await ImmutableFileEncoder.EncodeAsync(input, client.Secrets.Convergence, parameters, sink, hashing, cancellationToken).ConfigureAwait(false);
-            if (encoding.Chk is null)
-            {
-                return new UploadResult(encoding.ReadCap, size, 0, 0, 0, []);
-            }
-
-            await sink.FinishAsync(encoding.Chk, cancellationToken).ConfigureAwait(false);
+            chk = await ImmutableFileEncoder.EncodeWithKeyAsync(input, parameters, key, sink, null, cancellationToken).ConfigureAwait(false);
+            await sink.FinishAsync(chk, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -115,7 +117,6 @@ internal sealed class Uploader(GranaryClient client)
             throw;
         }
 
-        var chk = encoding.Chk;
         var warnings = sink.Unusable.Select(u => $"node {u.Key.ToString()[..8]} could not be used: {u.Value}")
             .Concat(sink.FailedServers.Select(f => $"node {f.Key.ToString()[..8]} failed during the upload: {f.Value}")).ToList();
         var uploaded = sink.Completed.Count();

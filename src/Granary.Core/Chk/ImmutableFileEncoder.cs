@@ -43,6 +43,11 @@ public static class ImmutableFileEncoder
         return new ImmutableFileEncoding(encoding.ReadCap, encoding);
     }
 
+    /// <summary>The first pass alone: the convergent key of the file from the stream's position to its end.</summary>
+    public static Task<byte[]> DeriveKeyAsync(
+        Stream input, ChkParameters parameters, ReadOnlyMemory<byte> convergenceSecret, IProgress<EncodeProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        ChkPipeline.DeriveKeyAsync(input, parameters, convergenceSecret, progress, cancellationToken);
+
     /// <summary>
     /// The encoding pass alone, for a file whose key is already known (a repairer re-creating lost
     /// shares, an uploader replacing a failed server): deterministic, so it yields the same shares.

@@ -259,6 +259,11 @@ internal sealed partial class WapiHandler
             return (await client.Nodes.CreateMutableFileAsync(mutableFormat, body, size, key, null, ct).ConfigureAwait(false)).Cap;
         }
 
+        if (format is null && convergent && !body.CanSeek)
+        {
+            return (await client.UploadSpooledAsync(body, length, options.SpoolDirectory, null, ct).ConfigureAwait(false)).ReadCap;
+        }
+
         // A form's file is already on disk (ASP.NET Core buffered it); a body is spooled here.
         using var spool = body.CanSeek ? null : await SpoolAsync(body, ct).ConfigureAwait(false);
         var seekable = spool ?? body;
