@@ -56,6 +56,26 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_gateway_measures_the_gateway_beside_the_cli_and_a_node_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "gateway", "--nodes", "4", "--size", "16MiB", "--small-files", "20", "--concurrency", "4", "--dir", _dir.Path, "--json"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(16L << 20, root.GetProperty("fileBytes").GetInt64());
+        foreach (var name in new[] { "cliPutMBps", "gatewayPutMBps", "gatewayStreamedPutMBps", "cliGetMBps", "gatewayGetMBps", "putRatio", "streamedPutRatio", "getRatio", "smallPutsPerSecond", "smallGetsPerSecond", "nodeRequestsPerSecond" })
+        {
+            Assert.True(root.GetProperty(name).GetDouble() > 0, name);
+        }
+
+        Assert.InRange(root.GetProperty("gatewayPeakBytesLarge").GetInt64(), 10L << 20, 2L << 30);
+        Assert.InRange(root.GetProperty("gatewayPeakBytesSmall").GetInt64(), 10L << 20, 2L << 30);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
     public async Task Bench_hub_loads_a_real_hub_with_wrk_and_reports_every_measurement()
     {
         var result = await GranaryProcess.RunAsync(["bench", "hub", "--farmers", "40", "--online", "30", "--duration", "1", "--connections", "8", "--json"], TimeSpan.FromMinutes(3));

@@ -30,7 +30,7 @@ internal static class MutableBenchCommand
         {
             if (!ByteSize.TryParse(context.Parse.GetValue(size)!, out var bytes, out var error) || bytes < (4L << 20))
             {
-                throw new UsageException($"--size must be at least 4 MiB{(error is null ? "" : $" ({error})")}");
+                throw new UsageException($"--size must be at least 4 MiB{(string.IsNullOrEmpty(error) ? "" : $" ({error})")}");
             }
 
             var root = Path.Combine(context.Parse.GetValue(dir)?.FullName ?? Path.GetTempPath(), $"granary-bench-mutable-{Guid.NewGuid():N}");

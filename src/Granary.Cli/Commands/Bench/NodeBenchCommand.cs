@@ -35,7 +35,7 @@ internal static partial class NodeBenchCommand
         {
             if (!ByteSize.TryParse(context.Parse.GetValue(size)!, out var bytes, out var error) || bytes < ShareSize)
             {
-                throw new UsageException($"--size must be at least 64MiB ({error})");
+                throw new UsageException($"--size must be at least 64 MiB{(string.IsNullOrEmpty(error) ? "" : $" ({error})")}");
             }
 
             var inFlight = context.Parse.GetValue(streams);
