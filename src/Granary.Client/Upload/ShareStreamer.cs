@@ -54,7 +54,9 @@ internal sealed class ShareStreamer(GranaryClient client, SharePlacer placer, IP
         _index = storageIndex;
         _header = ShareHeader.For(parameters);
         _shareSize = _header.ShareSize(UriExtension.SerializedLength(parameters));
-        var blocksPerRun = Math.Max(1, (int)Math.Round((double)RunBytes / parameters.BlockSize));
+        // A run is about RunBytes, but never more blocks than the share has: a 4 KiB file's ten shares
+        // need ten buffers of a block each, not ten of a MiB (16 small uploads at once made 160 MiB of garbage).
+        var blocksPerRun = Math.Clamp((int)Math.Round((double)RunBytes / parameters.BlockSize), 1, parameters.SegmentCount);
         _buffers = new RunBuffers(ShareHeader.MaxSize + (blocksPerRun * parameters.BlockSize));
         var placement = await placer.PlaceAsync(storageIndex, parameters.N, _shareSize, _uploadSecret, cancellationToken).ConfigureAwait(false);
         Unusable = placement.Unusable;
