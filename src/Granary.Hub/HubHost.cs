@@ -3,6 +3,7 @@ using Granary.Hub.Dashboard;
 using Granary.Hub.Data;
 using Granary.Hub.Dataserv;
 using Granary.Hub.Introducer;
+using Granary.Hub.Tracker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,11 @@ namespace Granary.Hub;
 /// <summary>Builds the hub's web application: database (migrated), dataserv API, introducer and dashboard on Kestrel.</summary>
 public static class HubHost
 {
-    public static async Task<WebApplication> BuildAsync(HubDirectory hub, ServerHostOptions? host = null, CancellationToken cancellationToken = default)
+    public static Task<WebApplication> BuildAsync(HubDirectory hub, ServerHostOptions? host = null, CancellationToken cancellationToken = default) =>
+        BuildAsync(hub, host, null, cancellationToken);
+
+    /// <summary>As above, with the tracker hosted as <paramref name="tracker"/> says (tests, benchmarks).</summary>
+    public static async Task<WebApplication> BuildAsync(HubDirectory hub, ServerHostOptions? host, TrackerHostOptions? tracker, CancellationToken cancellationToken = default)
     {
         host ??= new ServerHostOptions();
         var options = hub.Options;
@@ -32,8 +37,16 @@ public static class HubHost
         builder.Services.AddSingleton(_ => database); // the container disposes it with the app
         builder.Services.AddRoutingCore();
 
+        if (options.Tracker.Enabled)
+        {
+            builder.Services.AddSingleton(services => new TrackerService(
+                hub, database, host, tracker, services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.Tracker")));
+            builder.Services.AddHostedService(services => services.GetRequiredService<TrackerService>());
+        }
+
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub");
+        var trackerService = app.Services.GetService<TrackerService>();
         var farmers = new FarmerStore(database);
         var announcements = new AnnouncementStore(database);
         var authenticator = new DataservAuthenticator(hub.Address, host.Time, TimeSpan.FromSeconds(options.AuthWindowSeconds));
@@ -53,7 +66,7 @@ public static class HubHost
         // paths never reach it.
         app.UseRouting();
         app.MapIntroducer(announcements, options, host.Time, logger);
-        app.MapDashboard(farmers, announcements, options, host.Time, hub.Address, database.Description, GranaryWebApp.ApplicationVersion);
+        app.MapDashboard(farmers, announcements, options, host.Time, hub.Address, database.Description, GranaryWebApp.ApplicationVersion, trackerService);
         app.MapFallback(async (HttpContext context) =>
         {
             context.Response.StatusCode = 404;
@@ -63,6 +76,9 @@ public static class HubHost
         app.Lifetime.ApplicationStarted.Register(() => HubLog.Serving(logger, hub.Address, ListeningUrl(app).ToString(), database.Description));
         return app;
     }
+
+    /// <summary>The hub's tracker (null when it is turned off).</summary>
+    public static TrackerService? Tracker(WebApplication app) => app.Services.GetService<TrackerService>();
 
     /// <summary>The base URL a started hub listens on.</summary>
     public static Uri ListeningUrl(WebApplication app) =>

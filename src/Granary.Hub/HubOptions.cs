@@ -41,6 +41,9 @@ public sealed class HubOptions
     /// <summary>The encoding the introducer advises clients to use.</summary>
     public EncodingOptions Encoding { get; set; } = new();
 
+    /// <summary>The P2PFlix file tracker on its own listener (docs/tracker.md).</summary>
+    public Tracker.TrackerOptions Tracker { get; set; } = new();
+
     [JsonIgnore]
     public TimeSpan OnlineWindow => TimeSpan.FromSeconds(OnlineWindowSeconds);
 
@@ -62,6 +65,7 @@ public sealed class HubOptions
         Require(
             Encoding.Needed >= 1 && Encoding.Needed <= Encoding.Happy && Encoding.Happy <= Encoding.Total && Encoding.Total <= 256,
             $"encoding must satisfy 1 <= needed <= happy <= total <= 256 (it is {Encoding.Needed}/{Encoding.Happy}/{Encoding.Total})");
+        Tracker.Validate(Host);
         if (!string.IsNullOrEmpty(Database) && !Data.PostgresUrl.TryParse(Database, out _, out var error))
         {
             throw new InvalidOperationException($"Invalid hub configuration: database: {error}.");

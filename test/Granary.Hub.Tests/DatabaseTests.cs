@@ -26,9 +26,10 @@ public abstract class DatabaseTests
         await database.MigrateAsync(CancellationToken.None);
 
         await using var connection = await database.OpenConnectionAsync(CancellationToken.None);
-        Assert.Equal(1, await Migrations.CurrentVersionAsync(connection, null, CancellationToken.None));
+        Assert.Equal(Migrations.Latest, await Migrations.CurrentVersionAsync(connection, null, CancellationToken.None));
+        Assert.Equal(2, Migrations.Latest);
         using var count = Sql.Command(connection, "SELECT COUNT(*) FROM hub_schema");
-        Assert.Equal(1L, Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal((long)Migrations.Latest, Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
         Assert.NotNull(await new FarmerStore(database).FindAsync(farmer.Address.ToString(), CancellationToken.None));
     }
 

@@ -47,7 +47,7 @@ internal sealed class TestHub : IAsyncDisposable
         configure?.Invoke(options);
         var hub = HubDirectory.Create(directory.Path, options);
         var time = new ManualTimeProvider(Start);
-        var app = await HubHost.BuildAsync(hub, new ServerHostOptions { Port = 0, Time = time, Logging = _ => { } });
+        var app = await HubHost.BuildAsync(hub, new ServerHostOptions { Port = 0, Time = time, Logging = _ => { } }, new Tracker.TrackerHostOptions { Port = 0 });
         await app.StartAsync();
         return new TestHub(directory, database, app, hub, time);
     }

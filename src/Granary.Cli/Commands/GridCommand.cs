@@ -74,7 +74,7 @@ internal static class GridCommand
                 // Fewer nodes than the usual happiness: advise what this grid can reach.
                 var encoding = new EncodingOptions();
                 encoding.Happy = Math.Min(encoding.Happy, Math.Max(encoding.Needed, count));
-                HubDirectory.Create(hubDir, new HubOptions { Port = fixedPorts ?? NodeCommand.FreePort(), Encoding = encoding });
+                HubDirectory.Create(hubDir, new HubOptions { Port = fixedPorts ?? NodeCommand.FreePort(), Encoding = encoding, Tracker = { Enabled = false } });
             }
 
             var directories = Enumerable.Range(1, count).Select(i => Path.Combine(root, "nodes", $"node-{i:00}")).ToList();

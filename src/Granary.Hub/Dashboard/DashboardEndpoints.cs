@@ -23,7 +23,8 @@ internal static class DashboardEndpoints
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapDashboard(
-        this IEndpointRouteBuilder app, FarmerStore farmers, AnnouncementStore announcements, HubOptions options, TimeProvider time, string address, string database, string version)
+        this IEndpointRouteBuilder app, FarmerStore farmers, AnnouncementStore announcements, HubOptions options, TimeProvider time, string address, string database, string version,
+        Tracker.TrackerService? tracker = null)
     {
         // Each refresh of every open page would otherwise query the database; a second or two of staleness is invisible.
         var cache = new ResponseCache(time, TimeSpan.FromSeconds(2));
@@ -33,6 +34,7 @@ internal static class DashboardEndpoints
             : Results.Redirect("/ui/", permanent: true));
         app.MapGet("/ui/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
+        app.MapTrackerDashboard(tracker, time, cache);
         app.MapGet("/ui/status.json", async (HttpContext context) =>
         {
             var response = await cache.GetAsync("status", async () =>
@@ -83,7 +85,7 @@ internal static class DashboardEndpoints
     private static string Endpoint(string storageUrl) =>
         StorageUrl.TryParse(storageUrl, out var url, out _) ? $"{url!.Host}:{url.Port}" : "?";
 
-    private static IResult Asset(string name, string contentType)
+    internal static IResult Asset(string name, string contentType)
     {
         using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream("dashboard/" + name)
             ?? throw new InvalidOperationException($"The dashboard's {name} is missing from the build.");

@@ -82,7 +82,7 @@ internal static partial class HubBenchCommand
         try
         {
             var hubDir = Path.Combine(root, "hub");
-            var hub = HubDirectory.Create(hubDir, new HubOptions { Port = NodeCommand.FreePort(), Database = database.Url });
+            var hub = HubDirectory.Create(hubDir, new HubOptions { Port = NodeCommand.FreePort(), Database = database.Url, Tracker = { Enabled = false } });
             var keys = Enumerable.Range(0, setup.Farmers).Select(_ => PrivateKey.Generate()).ToArray();
 
             // Every farmer registers and sets a height; those meant to be offline are then marked as
