@@ -24,7 +24,18 @@ internal sealed class TestHub : IAsyncDisposable
         Time = time;
         Url = HubHost.ListeningUrl(app);
         Http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Url };
+        Tracker = HubHost.Tracker(app);
+        if (Tracker is not null)
+        {
+            TrackerHttp = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = Tracker.Url, Timeout = TimeSpan.FromMinutes(2) };
+        }
     }
+
+    /// <summary>The hub's P2PFlix tracker (null when configured off).</summary>
+    public Granary.Hub.Tracker.TrackerService? Tracker { get; }
+
+    /// <summary>A client of the tracker's own listener.</summary>
+    public HttpClient TrackerHttp { get; } = new();
 
     public HubDirectory Hub { get; }
 
@@ -39,7 +50,9 @@ internal sealed class TestHub : IAsyncDisposable
 
     public string DirectoryPath => _directory.Path;
 
-    public static async Task<TestHub> StartAsync(Backend backend, Action<HubOptions>? configure = null)
+    public static async Task<TestHub> StartAsync(Backend backend, Action<HubOptions>? configure = null) => await StartAsync(backend, configure, null);
+
+    public static async Task<TestHub> StartAsync(Backend backend, Action<HubOptions>? configure, Granary.Hub.Tracker.TrackerHostOptions? tracker, TimeProvider? clock = null)
     {
         var directory = new TempDirectory("granary-hub");
         var database = await TestDatabase.CreateAsync(backend);
@@ -47,7 +60,7 @@ internal sealed class TestHub : IAsyncDisposable
         configure?.Invoke(options);
         var hub = HubDirectory.Create(directory.Path, options);
         var time = new ManualTimeProvider(Start);
-        var app = await HubHost.BuildAsync(hub, new ServerHostOptions { Port = 0, Time = time, Logging = _ => { } }, new Tracker.TrackerHostOptions { Port = 0 });
+        var app = await HubHost.BuildAsync(hub, new ServerHostOptions { Port = 0, Time = clock ?? time, Logging = _ => { } }, tracker ?? new Granary.Hub.Tracker.TrackerHostOptions { Port = 0 });
         await app.StartAsync();
         return new TestHub(directory, database, app, hub, time);
     }
@@ -82,6 +95,7 @@ internal sealed class TestHub : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        TrackerHttp.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _database.DisposeAsync();
