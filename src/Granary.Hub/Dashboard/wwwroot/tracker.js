@@ -1,0 +1,94 @@
+"use strict";
+
+// Refreshes the tracker page from /ui/tracker.json every few seconds; keeps the last good view on errors.
+const refreshMs = 5000;
+
+function ago(seconds) {
+  if (seconds === null || seconds === undefined) return "never";
+  if (seconds < 60) return seconds + " s ago";
+  if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
+  return Math.floor(seconds / 3600) + " h ago";
+}
+
+function cell(text, className, code) {
+  const td = document.createElement("td");
+  if (className) td.className = className;
+  if (code) {
+    const c = document.createElement("code");
+    c.textContent = text;
+    td.appendChild(c);
+  } else {
+    td.textContent = text;
+  }
+  return td;
+}
+
+function fill(tableId, rows, columns, emptyText) {
+  const body = document.querySelector("#" + tableId + " tbody");
+  body.replaceChildren();
+  if (rows.length === 0) {
+    const tr = document.createElement("tr");
+    tr.className = "empty";
+    const td = cell(emptyText);
+    td.colSpan = columns;
+    tr.appendChild(td);
+    body.appendChild(tr);
+    return;
+  }
+  for (const cells of rows) {
+    const tr = document.createElement("tr");
+    cells.forEach(c => tr.appendChild(c));
+    body.appendChild(tr);
+  }
+}
+
+function render(s) {
+  if (!s.enabled) {
+    document.getElementById("tracker-id").textContent = "off";
+    document.getElementById("status").textContent = "The tracker is turned off on this hub.";
+    return false;
+  }
+  document.getElementById("tracker-id").textContent = s.id;
+  document.getElementById("tracker-url").textContent = s.url;
+  document.getElementById("timeout").textContent = s.keepAliveTimeoutSeconds;
+  document.getElementById("mode").textContent = s.legacyHttpStatus ? "legacy HTTP 200 answers" : "REST status codes";
+  document.getElementById("files-total").textContent = s.totals.files;
+  document.getElementById("peers-active").textContent = s.totals.activePeers;
+  document.getElementById("peers-total").textContent = s.totals.peers;
+  document.getElementById("members-online").textContent = s.members.filter(m => m.online).length + " / " + s.members.length;
+  const hidden = s.totals.files - s.files.length;
+  document.getElementById("files-note").textContent = hidden > 0 ? "The first " + s.files.length + " by id; " + hidden + " more not shown." : "";
+  fill("members", s.members.map(m => [
+    cell(m.name === m.id ? m.id : m.name + " (" + m.id + ")"), cell(m.endpoint),
+    cell(m.online ? "online" : (m.lastSuccessSecondsAgo === null ? "not reached yet" : "offline"), m.online ? "ok" : "bad"),
+    cell(String(m.queueDepth), "number"), cell(ago(m.lastSuccessSecondsAgo), "number"),
+    cell(m.needsResync ? "needs re-sync" : "no", m.needsResync ? "bad" : ""), cell(String(m.deadLetters), "number"),
+    cell(m.lastError || ""),
+  ]), 8, "No federation members are configured (granary hub members add).");
+  fill("files", s.files.map(f => [
+    cell(String(f.id), "number"), cell(f.name), cell(f.fullHash.slice(0, 16), "", true),
+    cell(f.activePeers === 0 ? "0 (no active host)" : String(f.activePeers), "number" + (f.activePeers === 0 ? " bad" : "")),
+  ]), 4, "No files are tracked.");
+  fill("peers", s.peers.map(p => [
+    cell(p.guid, "", true), cell(p.ip), cell(String(p.files), "number"), cell(ago(p.keepAliveSecondsAgo), "number"),
+  ]), 4, "No peer has kept alive recently.");
+  return true;
+}
+
+async function refresh() {
+  const status = document.getElementById("status");
+  try {
+    const response = await fetch("tracker.json", { cache: "no-store" });
+    if (!response.ok) throw new Error("the hub answered " + response.status);
+    if (render(await response.json())) {
+      status.textContent = "updated " + new Date().toLocaleTimeString();
+      status.classList.remove("error");
+    }
+  } catch (e) {
+    status.textContent = "cannot reach the hub (" + e.message + "); retrying";
+    status.classList.add("error");
+  }
+}
+
+refresh();
+setInterval(refresh, refreshMs);
