@@ -33,6 +33,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private WebApplication? _app;
+    private int _stopped;
     private Task _watch = Task.CompletedTask;
     private (DateTime Written, long Length) _membersStamp = (DateTime.MinValue, -1);
 
@@ -139,6 +140,12 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // The host may stop its services more than once (on a signal, then when the command ends).
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _watch.ConfigureAwait(false);
         if (_app is not null)
