@@ -198,6 +198,7 @@ internal sealed class TrackerApi(TrackerStore store, TrackerFederation federatio
         writer.WriteBoolean("success", true);
         writer.WriteStartArray("files");
         long after = 0;
+        long flushed = 0;
         while (true)
         {
             var rows = 0;
@@ -211,10 +212,13 @@ internal sealed class TrackerApi(TrackerStore store, TrackerFederation federatio
                 writer.WriteEndObject();
                 after = row.Id;
                 rows++;
-                if (writer.BytesPending >= 16 * 1024)
+                // BytesPending alone never gets there: the writer commits to the pipe whenever a
+                // segment of it fills, and then counts from zero again.
+                if (writer.BytesCommitted + writer.BytesPending - flushed >= 16 * 1024)
                 {
                     await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
                     await FlushAsync(output, context.RequestAborted).ConfigureAwait(false);
+                    flushed = writer.BytesCommitted;
                 }
             }
 

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Granary.Hub.Tracker;
+using Granary.Hub.Tracker.Federation;
 
 namespace Granary.Hub.Tests.Tracker;
 
@@ -341,6 +342,44 @@ public abstract class TrackerApiTests
 
         var ids = (await hub.TrackerHttp.FetchAsync("/file_list")).Json.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("id").GetInt64()).ToList();
         Assert.Equal(Enumerable.Range(1, 2500).Select(i => (long)i), ids);
+    }
+
+    [Fact]
+    public async Task A_file_list_is_sent_while_it_is_produced_so_a_file_added_while_the_reader_waits_comes_last()
+    {
+        await using var hub = await StartAsync();
+        var peer = new SnapshotPeer(Guid.NewGuid().ToString(), "10.0.0.1", 1, 0, null);
+        var files = Enumerable.Range(0, 100_000).Select(i => new SnapshotFile(
+            $"file{i:D6}", $"movie {i}.mp4", [new ChunkSpec(0, $"file{i:D6}#0", $"c{i}")], [peer.Guid])).ToList();
+        await hub.Tracker!.Store.LoadSnapshotAsync(new TrackerSnapshot("seed", 0, [peer], files), "seed", CancellationToken.None);
+
+        // A reader with a 4 KiB receive window that takes the first bytes and then waits. The list is
+        // about 7.6 MB, more than the socket buffers in between hold, so a hub that streams is still
+        // paging through its files when the reader goes on; one that built the whole answer first is done.
+        using var reader = new HttpClient(new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        }) { BaseAddress = hub.Tracker.Url, Timeout = TimeSpan.FromMinutes(2) };
+        using var response = await reader.GetAsync("/file_list", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Null(response.Content.Headers.ContentLength);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var first = new byte[1024];
+        await body.ReadExactlyAsync(first);
+
+        Assert.Equal(200, (await hub.TrackerHttp.AddFileAsync(TrackerCalls.File("latecomer", null, 0))).Status);
+        using var rest = new MemoryStream();
+        rest.Write(first);
+        await body.CopyToAsync(rest);
+        rest.Position = 0;
+        using var list = await System.Text.Json.JsonDocument.ParseAsync(rest);
+        var listed = list.RootElement.GetProperty("files");
+        Assert.Equal(100_001, listed.GetArrayLength());
+        Assert.Equal("latecomer", listed[100_000].GetProperty("full_hash").GetString());
     }
 }
 
