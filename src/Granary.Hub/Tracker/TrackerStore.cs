@@ -139,6 +139,11 @@ internal sealed partial class TrackerStore(HubDatabase database, TrackerJournal 
         }
 
         var now = MonotonicMicros();
+        if (replica is null && !journal.Active)
+        {
+            return await KeepAliveAloneAsync(request, guid, ip, now, cancellationToken).ConfigureAwait(false);
+        }
+
         TrackerResult result = default;
         await WriteAsync(async tx =>
         {
@@ -181,6 +186,36 @@ internal sealed partial class TrackerStore(HubDatabase database, TrackerJournal 
             return true;
         }, cancellationToken).ConfigureAwait(false);
         return result;
+    }
+
+    // With no member to tell, a keep-alive is one conditional UPDATE: its own transaction, the hot path.
+    private async Task<TrackerResult> KeepAliveAloneAsync(KeepAliveRequest request, string guid, string ip, long now, CancellationToken cancellationToken)
+    {
+        using var gate = _gate.TryEnterShared();
+        if (!gate.Entered)
+        {
+            throw new TrackerBusyException();
+        }
+
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var scope = connection.ConfigureAwait(false);
+        using (var update = Sql.Command(
+            connection,
+            "UPDATE tracker_peer SET ka_seq = ka_seq + 1, ka_at = @now, ip = @ip WHERE guid = @guid AND ka_seq = @sent",
+            ("now", now), ("ip", ip), ("guid", guid), ("sent", request.KaSeq)))
+        {
+            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                return TrackerResult.Ok();
+            }
+        }
+
+        using var select = Sql.Command(connection, "SELECT ka_seq FROM tracker_peer WHERE guid = @guid", ("guid", guid));
+        var expected = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return expected is null or DBNull
+            ? TrackerResult.Fail(404, TrackerText.NoPeer(request.Guid))
+            : TrackerResult.Fail(409, TrackerText.KaSeq(Convert.ToInt64(expected, System.Globalization.CultureInfo.InvariantCulture), request.KaSeq));
     }
 
     public async Task<TrackerResult> DeregisterAsync(DeregisterRequest request, string ip, EventSource? replica, CancellationToken cancellationToken)
