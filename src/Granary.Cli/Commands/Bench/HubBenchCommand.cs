@@ -214,7 +214,7 @@ internal static partial class HubBenchCommand
     }
 
     /// <summary>A <c>granary hub run</c> child process.</summary>
-    private sealed class HubProcess : IAsyncDisposable
+    internal sealed class HubProcess : IAsyncDisposable
     {
         private readonly Process _process;
 
@@ -228,6 +228,35 @@ internal static partial class HubBenchCommand
         public Uri Url { get; }
 
         public HttpClient Http { get; }
+
+        /// <summary>The hub's process id (to read its memory use).</summary>
+        public int ProcessId => _process.Id;
+
+        /// <summary>The tracker's URL, when the hub serves one (the second line it prints).</summary>
+        public Uri? TrackerUrl { get; private set; }
+
+        public static async Task<HubProcess> StartAsync(string hubDir, string[] flags, CancellationToken cancellationToken, bool tracker)
+        {
+            var hub = await StartAsync(hubDir, flags, cancellationToken);
+            if (!tracker)
+            {
+                return hub;
+            }
+
+            try
+            {
+                var line = await hub._process.StandardOutput.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                hub.TrackerUrl = line is not null && line.StartsWith("tracker ", StringComparison.Ordinal)
+                    ? new Uri(line["tracker ".Length..])
+                    : throw new InvalidOperationException($"the hub printed no tracker URL (see {Path.Combine(hubDir, "hub.log")})");
+                return hub;
+            }
+            catch
+            {
+                await hub.DisposeAsync();
+                throw;
+            }
+        }
 
         public static async Task<HubProcess> StartAsync(string hubDir, string[] flags, CancellationToken cancellationToken)
         {
@@ -252,7 +281,7 @@ internal static partial class HubBenchCommand
     }
 
     /// <summary>SQLite in the hub's directory, or a database made for the run on a PostgreSQL server and dropped after it.</summary>
-    private sealed class BenchDatabase : IAsyncDisposable
+    internal sealed class BenchDatabase : IAsyncDisposable
     {
         private readonly NpgsqlConnectionStringBuilder? _server;
         private readonly string? _name;
@@ -308,17 +337,27 @@ internal static partial class HubBenchCommand
     }
 
     /// <summary>Running wrk and reading its report.</summary>
-    private static partial class Wrk
+    internal static partial class Wrk
     {
         public static bool IsInstalled() =>
             (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(dir => File.Exists(Path.Combine(dir, "wrk")));
 
-        public static async Task<string> RunAsync(string url, string? script, string? header, int connections, int seconds, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs wrk; <paramref name="threads"/> defaults to one per core (at most one per connection), and a
+        /// request not answered within <paramref name="timeoutSeconds"/> (wrk's default: 2) counts as an error.
+        /// </summary>
+        public static async Task<string> RunAsync(string url, string? script, string? header, int connections, int seconds, CancellationToken cancellationToken, int? threads = null, int? timeoutSeconds = null)
         {
             var info = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { "-t", Math.Min(Environment.ProcessorCount, connections).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--latency" })
+            foreach (var arg in new[] { "-t", (threads ?? Math.Min(Environment.ProcessorCount, connections)).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--latency" })
             {
                 info.ArgumentList.Add(arg);
+            }
+
+            if (timeoutSeconds is { } timeout)
+            {
+                info.ArgumentList.Add("--timeout");
+                info.ArgumentList.Add($"{timeout}s");
             }
 
             if (header is not null)
