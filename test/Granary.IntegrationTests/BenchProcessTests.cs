@@ -97,6 +97,42 @@ public sealed class BenchProcessTests : IDisposable
         Assert.InRange(root.GetProperty("onlineJsonBytes").GetInt32(), 30 * 150, 30 * 200);
     }
 
+    [Fact]
+    public async Task Bench_tracker_loads_a_real_tracker_with_wrk_reads_a_streamed_file_list_and_federates_three_hubs()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "tracker", "--peers", "20", "--files", "60", "--events", "90", "--duration", "1", "--connections", "4", "--json"],
+            TimeSpan.FromMinutes(3),
+            new Dictionary<string, string> { ["TMPDIR"] = _dir.Path });
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(20, root.GetProperty("peers").GetInt32());
+        Assert.Equal(60, root.GetProperty("files").GetInt32());
+        Assert.Equal("SQLite", root.GetProperty("database").GetString());
+        var loads = root.GetProperty("loads").EnumerateArray().ToList();
+        Assert.Equal(4, loads.Count);
+        Assert.All(loads, load =>
+        {
+            // A peer's requests never overlap, so a single 409 would be a lost or doubled sequence number.
+            Assert.True(load.GetProperty("requestsPerSecond").GetDouble() > 0, load.GetProperty("name").GetString());
+            Assert.Equal(0, load.GetProperty("errors").GetInt64());
+        });
+
+        var list = root.GetProperty("fileList");
+        Assert.Equal(60, list.GetProperty("files").GetInt32());
+        Assert.True(list.GetProperty("chunked").GetBoolean());
+        Assert.InRange(list.GetProperty("firstByteMs").GetDouble(), 0, list.GetProperty("totalMs").GetDouble());
+
+        var federation = root.GetProperty("federation");
+        Assert.Equal(90, federation.GetProperty("events").GetInt32());
+        Assert.Equal(3, federation.GetProperty("hubs").GetInt32());
+        Assert.InRange(federation.GetProperty("sendSeconds").GetDouble(), double.Epsilon, federation.GetProperty("convergedSeconds").GetDouble());
+        Assert.Contains("bench tracker: federation convergence", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
     [Theory]
     [InlineData("--size", "10")]
     [InlineData("--nodes", "0")]
@@ -107,6 +143,18 @@ public sealed class BenchProcessTests : IDisposable
 
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Theory]
+    [InlineData("--connections", "30")]
+    [InlineData("--files", "5")]
+    public async Task Bench_tracker_refuses_a_bad_argument_with_exit_code_2_before_starting_anything(string option, string value)
+    {
+        var result = await GranaryProcess.RunAsync(["bench", "tracker", "--peers", "20", option, value], TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["TMPDIR"] = _dir.Path });
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--peers", result.Error, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 }

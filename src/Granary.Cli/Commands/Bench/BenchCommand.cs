@@ -13,6 +13,7 @@ internal static class BenchCommand
         command.Subcommands.Add(NodeBenchCommand.Create());
         command.Subcommands.Add(GridBenchCommand.Create());
         command.Subcommands.Add(HubBenchCommand.Create());
+        command.Subcommands.Add(TrackerBenchCommand.Create());
         command.Subcommands.Add(DhtBenchCommand.Create());
         command.Subcommands.Add(MutableBenchCommand.Create());
         command.Subcommands.Add(GatewayBenchCommand.Create());
