@@ -164,7 +164,9 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
 
         await WaitAsync(async () => await ConvergedAsync(hubs), "the three hubs converge");
         output.WriteLine($"gossip requests dropped: {handlers.Sum(h => h.Dropped)}");
-        Assert.True(handlers.Sum(h => h.Dropped) > 20, "the loss was injected");
+        // How many gossip requests there are depends on how events batch (a busy machine batches
+        // more), so only that some were lost is certain (a busy CI machine dropped 19).
+        Assert.True(handlers.Sum(h => h.Dropped) > 0, "the loss was injected");
 
         // The same state everywhere: files, and every peer's counters and files.
         var reference = await StateAsync(hubs[0]);
