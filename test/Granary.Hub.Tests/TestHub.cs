@@ -57,6 +57,8 @@ internal sealed class TestHub : IAsyncDisposable
         var directory = new TempDirectory("granary-hub");
         var database = await TestDatabase.CreateAsync(backend);
         var options = new HubOptions { Port = 0, Database = database.Url };
+        // Every test client is 127.0.0.1: the rate limit is off unless a test turns it on.
+        options.Tracker.RateLimitPerSecond = 0;
         configure?.Invoke(options);
         var hub = HubDirectory.Create(directory.Path, options);
         var time = new ManualTimeProvider(Start);

@@ -14,9 +14,11 @@ namespace Granary.Hub.Tracker;
 /// The P2PFlix tracker's HTTP API (spec §5): routes matched on the exact path, path parameters taken
 /// as plain strings and judged here (so a malformed one gets the JSON error, not a routing 404),
 /// checks in the spec's order (parse, validate, peer, sequence, operation), REST status codes or
-/// HTTP 200 for everything with <see cref="TrackerOptions.LegacyHttpStatus"/>.
+/// HTTP 200 for everything with <see cref="TrackerOptions.LegacyHttpStatus"/>. Every request is counted
+/// against its peer IP's rate limit first, except federation calls, which count only when they fail
+/// authentication (a member's events are its whole stream and must not be refused for volume).
 /// </summary>
-internal sealed class TrackerApi(TrackerStore store, TrackerFederation federation, TrackerOptions options, ILogger logger)
+internal sealed class TrackerApi(TrackerStore store, TrackerFederation federation, TrackerOptions options, TrackerRateLimit rateLimit, ILogger logger)
 {
     private const int FileListPage = 2000;
 
@@ -29,7 +31,13 @@ internal sealed class TrackerApi(TrackerStore store, TrackerFederation federatio
         var method = context.Request.Method;
         try
         {
-            switch (Route(path, out var parameter))
+            var found = Route(path, out var parameter);
+            if (found is not ("tracker_sync" or "new_tracker") && !await AdmitAsync(context).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            switch (found)
             {
                 case "file_list" when IsGet(method):
                     await FileListAsync(context).ConfigureAwait(false);
@@ -59,10 +67,10 @@ internal sealed class TrackerApi(TrackerStore store, TrackerFederation federatio
                     await WriteRouteAsync<DeregisterRequest>(context, TrackerRequests.TryDeregisterByHash, (r, ip, ct) => store.DeregisterAsync(r!, ip, null, ct), null).ConfigureAwait(false);
                     break;
                 case "tracker_sync" when method == HttpMethods.Patch:
-                    await federation.HandleSyncAsync(context).ConfigureAwait(false);
+                    await federation.HandleSyncAsync(context, AdmitAsync).ConfigureAwait(false);
                     break;
                 case "new_tracker" when method == HttpMethods.Post:
-                    await federation.HandleNewTrackerAsync(context).ConfigureAwait(false);
+                    await federation.HandleNewTrackerAsync(context, AdmitAsync).ConfigureAwait(false);
                     break;
                 case null:
                     await TrackerJson.WriteAsync(context, 404, TrackerJson.Serialize(false, error: TrackerText.NotFound)).ConfigureAwait(false);
@@ -149,6 +157,24 @@ internal sealed class TrackerApi(TrackerStore store, TrackerFederation federatio
 
         context.Response.Clear();
         return TrackerJson.WriteAsync(context, Status(status), TrackerJson.Serialize(false, error: error));
+    }
+
+    /// <summary>
+    /// Counts the request against its peer IP's bucket; false once it has answered 429 (HTTP 200
+    /// under legacy status, like every application answer, §1.1) with a Retry-After.
+    /// </summary>
+    internal async Task<bool> AdmitAsync(HttpContext context)
+    {
+        if (!rateLimit.Enabled || rateLimit.TryAcquire(PeerIp(context), out var retryAfter))
+        {
+            return true;
+        }
+
+        context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        // The refused request's body stays unread: closing spares draining it, and costs a flooding client a reconnect.
+        context.Response.Headers.Connection = "close";
+        await TrackerJson.WriteAsync(context, Status(429), TrackerJson.Serialize(false, error: TrackerText.RateLimited)).ConfigureAwait(false);
+        return false;
     }
 
     private delegate bool Parser<T>(JsonElement body, out T? request, out string error);

@@ -13,6 +13,9 @@ internal static partial class TrackerLog
     [LoggerMessage(2203, LogLevel.Error, "Tracker bug answering {Method} {Path}")]
     public static partial void Unexpected(ILogger logger, Exception exception, string method, string path);
 
+    [LoggerMessage(2204, LogLevel.Information, "Tracker limits: {PerSecond} requests/s per IP (0: off), burst {Burst}; headers within {HeadersTimeout} s; idle connections closed after {IdleTimeout} s")]
+    public static partial void Limits(ILogger logger, int perSecond, int burst, int headersTimeout, int idleTimeout);
+
     [LoggerMessage(2210, LogLevel.Information, "Federation members: {Members}")]
     public static partial void Members(ILogger logger, string members);
 

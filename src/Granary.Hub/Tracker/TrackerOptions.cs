@@ -50,6 +50,28 @@ public sealed partial class TrackerOptions
     /// <summary>The largest snapshot this tracker accepts from a donor.</summary>
     public long MaxSnapshotBytes { get; set; } = 1L << 30;
 
+    /// <summary>
+    /// Requests per second one peer IP may make on average (§10.16, answered 429 beyond it); 0 turns
+    /// the limit off. Generous on purpose: many peers can share one address behind a NAT, and a peer
+    /// sharing a folder sends one add_file per file. Authenticated federation calls are not counted.
+    /// </summary>
+    public int RateLimitPerSecond { get; set; } = 50;
+
+    /// <summary>Requests one peer IP may make at once before <see cref="RateLimitPerSecond"/> applies; 0: four seconds' worth.</summary>
+    public int RateLimitBurst { get; set; }
+
+    /// <summary>How long a client may take to send a request's headers before its connection is closed (slow-loris).</summary>
+    public int RequestHeadersTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>How long a kept-alive connection may sit idle between requests.</summary>
+    public int IdleTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>The slowest a request body may arrive, after a 10 s grace period (bounds a body's time to its size over this rate).</summary>
+    public int MinRequestBodyBytesPerSecond { get; set; } = 1024;
+
+    /// <summary>The bucket size <see cref="RateLimitBurst"/> stands for.</summary>
+    public int EffectiveRateLimitBurst => RateLimitBurst > 0 ? RateLimitBurst : (int)Math.Min(4L * RateLimitPerSecond, int.MaxValue);
+
     /// <summary>The listen URL, defaulting to the hub's host on port 42070.</summary>
     public Uri ListenUrl(string hubHost)
     {
@@ -85,6 +107,12 @@ public sealed partial class TrackerOptions
         Require(GapResyncSeconds is >= 1 and <= 86400, "tracker.gapResyncSeconds must be between 1 and 86400");
         Require(BatchSize is >= 1 and <= 4096, "tracker.batchSize must be between 1 and 4096");
         Require(MaxSnapshotBytes is >= 1 << 20 and <= 1L << 34, "tracker.maxSnapshotBytes must be between 1 MiB and 16 GiB");
+        Require(RateLimitPerSecond is >= 0 and <= 1_000_000, "tracker.rateLimitPerSecond must be between 0 (off) and 1000000");
+        Require(RateLimitBurst == 0 || RateLimitBurst >= RateLimitPerSecond, "tracker.rateLimitBurst must be 0 (four seconds' worth) or at least tracker.rateLimitPerSecond");
+        Require(RateLimitBurst is >= 0 and <= 10_000_000, "tracker.rateLimitBurst must be between 0 and 10000000");
+        Require(RequestHeadersTimeoutSeconds is >= 1 and <= 600, "tracker.requestHeadersTimeoutSeconds must be between 1 and 600");
+        Require(IdleTimeoutSeconds is >= 1 and <= 3600, "tracker.idleTimeoutSeconds must be between 1 and 3600");
+        Require(MinRequestBodyBytesPerSecond is >= 0 and <= 1 << 30, "tracker.minRequestBodyBytesPerSecond must be between 0 (no floor) and 1 GiB");
         foreach (var proxy in TrustedProxies)
         {
             Require(System.Net.IPAddress.TryParse(proxy, out _), $"tracker.trustedProxies: '{proxy}' is not an IP address");

@@ -2,6 +2,7 @@ using Granary.Hosting;
 using Granary.Hub.Data;
 using Granary.Hub.Tracker.Federation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,9 @@ public sealed class TrackerHostOptions
 
     /// <summary>How often the members file is checked for changes.</summary>
     public TimeSpan MembersPoll { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often an address gets <see cref="TrackerOptions.RateLimitPerSecond"/> tokens back (tests stretch it so a burst sees none).</summary>
+    public TimeSpan RateLimitPeriod { get; init; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -32,6 +36,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
     private readonly TrackerHostOptions _trackerHost;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TrackerRateLimit _rateLimit;
     private WebApplication? _app;
     private int _stopped;
     private Task _watch = Task.CompletedTask;
@@ -47,6 +52,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
         Id = Options.EffectiveId(hub.Address);
         Journal = new TrackerJournal(Id);
         Store = new TrackerStore(database, Journal, host.Time);
+        _rateLimit = new TrackerRateLimit(Options.RateLimitPerSecond, Options.EffectiveRateLimitBurst, _trackerHost.RateLimitPeriod);
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(10) };
         Federation = new TrackerFederation(Store, Options, host.Time, logger, _trackerHost.GossipHandler?.Invoke(handler) ?? handler);
     }
@@ -79,9 +85,18 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
                 // Bodies are limited by the tracker itself, so that a large one gets §1.2's JSON 413.
                 kestrel.Limits.MaxRequestBodySize = null;
                 kestrel.Limits.MaxRequestHeaderCount = 64;
+                // §10.16's request timeouts, so that slow-loris clients cannot hold connections: headers
+                // within a bound, bodies no slower than a floor. Answers keep Kestrel's floor (240 B/s)
+                // with a longer grace, so a slow but live reader of a streamed file_list is not cut.
+                kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(Options.RequestHeadersTimeoutSeconds);
+                kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(Options.IdleTimeoutSeconds);
+                kestrel.Limits.MinRequestBodyDataRate = Options.MinRequestBodyBytesPerSecond > 0
+                    ? new MinDataRate(Options.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(10))
+                    : null;
+                kestrel.Limits.MinResponseDataRate = new MinDataRate(240, TimeSpan.FromSeconds(10));
             });
         var app = builder.Build();
-        var api = new TrackerApi(Store, Federation, Options, _logger);
+        var api = new TrackerApi(Store, Federation, Options, _rateLimit, _logger);
         app.Run(api.HandleAsync);
         try
         {
@@ -96,6 +111,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
         _app = app;
         _watch = Task.Run(() => WatchMembersAsync(_stopping.Token), CancellationToken.None);
         TrackerLog.Serving(_logger, Id, Url.ToString(), Options.KeepAliveTimeoutSeconds, Options.LegacyHttpStatus ? "HTTP 200 for every answer (legacy)" : "REST status codes");
+        TrackerLog.Limits(_logger, Options.RateLimitPerSecond, Options.EffectiveRateLimitBurst, Options.RequestHeadersTimeoutSeconds, Options.IdleTimeoutSeconds);
     }
 
     /// <summary>Reads the members file again (the watcher does this when it changes); an invalid file keeps the members there were.</summary>
@@ -165,5 +181,6 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _rateLimit.Dispose();
     }
 }

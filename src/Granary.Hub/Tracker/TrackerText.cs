@@ -22,6 +22,7 @@ internal static class TrackerText
     public const string NotFound = "Not Found";
     public const string MethodNotAllowed = "Method Not Allowed";
     public const string Unavailable = "Tracker storage is temporarily unavailable";
+    public const string RateLimited = "Too many requests from this address; try again later";
     public const string Resyncing = "Tracker is loading a snapshot; try again shortly";
 
     public static string Seq(long expected, long sent) =>

@@ -81,6 +81,7 @@ internal sealed class FederatedHubs : IAsyncDisposable
             {
                 var options = new HubOptions { Port = 0, Database = database.Url };
                 options.Tracker.TrackerId = id;
+                options.Tracker.RateLimitPerSecond = 0;
                 configure?.Invoke(options);
                 Hub = HubDirectory.Create(directory.Path, options);
             }

@@ -331,10 +331,17 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
         return member;
     }
 
-    private Task RefuseAsync(HttpContext context, string reason)
+    /// <summary>Answers 401; unless <paramref name="admit"/>, counting the failure against the caller's rate limit, already answered 429.</summary>
+    private async Task RefuseAsync(HttpContext context, string reason, Func<HttpContext, Task<bool>> admit)
     {
+        // A flood of bad signatures is refused for volume before it fills the log.
+        if (!await admit(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
         TrackerLog.AuthRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?", LogText.Escape(context.Request.Path.Value, 100), reason);
-        return TrackerJson.WriteAsync(context, 401, TrackerJson.Serialize(false, error: TrackerText.AuthFailed));
+        await TrackerJson.WriteAsync(context, 401, TrackerJson.Serialize(false, error: TrackerText.AuthFailed)).ConfigureAwait(false);
     }
 
     /// <summary>Writes an answer signed for <paramref name="member"/> over status, the request's nonce and the body.</summary>
@@ -356,7 +363,8 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
 
     // ---- PATCH /tracker_sync ----
 
-    public async Task HandleSyncAsync(HttpContext context)
+    /// <param name="admit">Counts a call that fails authentication against its caller's rate limit; false once it answered 429.</param>
+    public async Task HandleSyncAsync(HttpContext context, Func<HttpContext, Task<bool>> admit)
     {
         using var body = await TrackerJson.ReadAsync(context, SyncBodyLimit, parse: false).ConfigureAwait(false);
         if (body.Error is not null)
@@ -368,7 +376,7 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
         var member = Authenticate(context, body.Bytes, out var reason);
         if (member is null)
         {
-            await RefuseAsync(context, reason).ConfigureAwait(false);
+            await RefuseAsync(context, reason, admit).ConfigureAwait(false);
             return;
         }
 
@@ -484,7 +492,8 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
 
     // ---- POST /new_tracker ----
 
-    public async Task HandleNewTrackerAsync(HttpContext context)
+    /// <param name="admit">As for <see cref="HandleSyncAsync"/>.</param>
+    public async Task HandleNewTrackerAsync(HttpContext context, Func<HttpContext, Task<bool>> admit)
     {
         using var body = await TrackerJson.ReadAsync(context, 64 * 1024, parse: false).ConfigureAwait(false);
         if (body.Error is not null)
@@ -496,7 +505,7 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
         var member = Authenticate(context, body.Bytes, out var reason);
         if (member is null)
         {
-            await RefuseAsync(context, reason).ConfigureAwait(false);
+            await RefuseAsync(context, reason, admit).ConfigureAwait(false);
             return;
         }
 
