@@ -96,8 +96,9 @@ internal static class TrackerBenchCommand
                 options.Tracker.Urls = $"http://127.0.0.1:{NodeCommand.FreePort()}";
                 HubDirectory.Create(hubDir, options);
 
-                // A timeout longer than the run, so that every peer that kept alive once stays active.
-                await using var hub = await HubBenchCommand.HubProcess.StartAsync(hubDir, ["--tracker-keepalive-timeout", "3600"], cancellationToken, tracker: true);
+                // A timeout longer than the run, so that every peer that kept alive once stays active;
+                // no rate limit, since every simulated peer comes from 127.0.0.1.
+                await using var hub = await HubBenchCommand.HubProcess.StartAsync(hubDir, ["--tracker-keepalive-timeout", "3600", "--tracker-rate-limit", "0"], cancellationToken, tracker: true);
                 using var http = new HttpClient { BaseAddress = hub.TrackerUrl, Timeout = TimeSpan.FromMinutes(5) };
 
                 // Seed: every peer adds a first file (that creates it), then the rest of the files round-robin.
@@ -271,7 +272,7 @@ internal static class TrackerBenchCommand
             for (var i = 0; i < 3; i++)
             {
                 TrackerMembers.Save(TrackerMembers.PathIn(dirs[i]), members[i]);
-                hubs.Add(await HubBenchCommand.HubProcess.StartAsync(dirs[i], [], cancellationToken, tracker: true));
+                hubs.Add(await HubBenchCommand.HubProcess.StartAsync(dirs[i], ["--tracker-rate-limit", "0"], cancellationToken, tracker: true));
             }
 
             var clients = hubs.Select(h => new HttpClient { BaseAddress = h.TrackerUrl, Timeout = TimeSpan.FromMinutes(2) }).ToList();
