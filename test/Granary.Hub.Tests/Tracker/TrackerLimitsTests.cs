@@ -98,6 +98,31 @@ public sealed class TrackerLimitsTests
     }
 
     [Fact]
+    public async Task On_a_dual_stack_listener_ipv4_and_ipv6_loopback_clients_have_their_own_buckets()
+    {
+        if (!Socket.OSSupportsIPv6)
+        {
+            Assert.Fail("this test needs IPv6 (a dual-stack loopback)");
+        }
+
+        await using var hub = await TestHub.StartAsync(Backend.Sqlite, o =>
+        {
+            o.Tracker.Urls = "http://[::]:42070";
+            o.Tracker.RateLimitPerSecond = 2;
+            o.Tracker.RateLimitBurst = 2;
+        }, new TrackerHostOptions { Port = 0, RateLimitPeriod = TimeSpan.FromHours(1) });
+        using var v4 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{hub.Tracker!.Url.Port}/") };
+        using var v6 = new HttpClient { BaseAddress = new Uri($"http://[::1]:{hub.Tracker.Url.Port}/") };
+
+        // The IPv4 client reaches the socket as ::ffff:127.0.0.1 and is counted as 127.0.0.1.
+        Assert.Equal(200, (await AddAsync(v4, "v4a")).Status);
+        Assert.Equal(200, (await AddAsync(v4, "v4b")).Status);
+        Assert.Equal((429, Refused), ((await AddAsync(v4, "v4c")).Status, (await AddAsync(v4, "v4d")).Body));
+        Assert.Equal(200, (await AddAsync(v6, "v6a")).Status);
+        Assert.Equal(3, (await v6.FetchAsync("/file_list")).Json.GetProperty("files").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Under_legacy_status_a_refusal_is_http_200_with_the_same_body_and_retry_after()
     {
         await using var hub = await StartAsync(perSecond: 1, burst: 1, o => o.LegacyHttpStatus = true);
