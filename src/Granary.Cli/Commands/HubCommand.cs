@@ -75,7 +75,7 @@ internal static class HubCommand
         var cacheSeconds = new Option<int?>("--cache-seconds") { Description = "Lifetime of cached /api/address, /api/online, /api/online/json and /api/total responses; 0 turns caching off (default 30).", HelpName = "SECONDS" };
         var trackerUrls = TrackerUrlsOption();
         var keepAlive = new Option<int?>("--tracker-keepalive-timeout") { Description = "Seconds after its last keep-alive that a tracker peer still counts as active (default 20).", HelpName = "SECONDS" };
-        var rateLimit = new Option<int?>("--tracker-rate-limit") { Description = "Tracker requests per second one peer IP may make (answered 429 beyond it, after a burst of four seconds' worth); 0 turns the limit off (default 50).", HelpName = "N" };
+        var rateLimit = new Option<int?>("--tracker-rate-limit") { Description = "Tracker requests per second one peer IP may make (answered 429 beyond it, after a burst of four seconds' worth); 0 turns the limit off (default 1000).", HelpName = "N" };
         var legacy = new Option<bool>("--tracker-legacy-status") { Description = "Answer every tracker request with HTTP 200, as the original P2PFlix tracker (for the unmodified client)." };
         var noTracker = new Option<bool>("--no-tracker") { Description = "Do not serve the P2PFlix tracker (tracker.enabled false in hub.json does the same)." };
         var command = new Command("run", "Serve the hub until Ctrl-C or SIGTERM. Prints its URL on standard output (then 'tracker URL'); logs go to standard error.")

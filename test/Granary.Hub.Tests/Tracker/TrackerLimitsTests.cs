@@ -216,8 +216,8 @@ public sealed class TrackerLimitsTests
     {
         var options = new TrackerOptions { RateLimitPerSecond = 50, RateLimitBurst = 10 };
         Assert.Contains("rateLimitBurst", Assert.Throws<InvalidOperationException>(() => options.Validate("127.0.0.1")).Message, StringComparison.Ordinal);
-        Assert.Equal(200, new TrackerOptions().EffectiveRateLimitBurst);
-        Assert.Equal(50, new TrackerOptions().RateLimitPerSecond);
+        Assert.Equal(4000, new TrackerOptions().EffectiveRateLimitBurst);
+        Assert.Equal(1000, new TrackerOptions().RateLimitPerSecond);
         Assert.Throws<InvalidOperationException>(() => new TrackerOptions { RateLimitPerSecond = -1 }.Validate("127.0.0.1"));
         new TrackerOptions { RateLimitPerSecond = 0 }.Validate("127.0.0.1");
     }
