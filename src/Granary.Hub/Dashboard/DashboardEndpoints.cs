@@ -32,6 +32,7 @@ internal static class DashboardEndpoints
         app.MapGet("/ui/", (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
             ? Asset("index.html", "text/html; charset=utf-8")
             : Results.Redirect("/ui/", permanent: true));
+        app.MapGet("/ui/tables.js", () => Asset("tables.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         app.MapGet("/ui/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
         app.MapTrackerDashboard(tracker, time, cache);
