@@ -1,3 +1,4 @@
+using Granary.Core.Chk;
 using Granary.Core.Protocol;
 
 namespace Granary.Client;
@@ -14,6 +15,13 @@ public sealed record ClientSettings(int Needed = 3, int Happy = 7, int Total = 1
 {
     /// <summary>A server that has not answered a request in this long is treated as failed for it.</summary>
     public TimeSpan Timeout => RequestTimeout ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The CHK parameters an immutable file of <paramref name="size"/> bytes is encoded with; its
+    /// convergent key depends on them, so every path that derives one asks here.
+    /// </summary>
+    public ChkParameters ImmutableParameters(long size) =>
+        ChkParameters.Create(size, new EncodingParameters(Needed, Total, MaxSegmentSize));
 
     /// <summary>The settings a client directory's <c>client.json</c> gives.</summary>
     public static ClientSettings From(ClientConfig config) =>

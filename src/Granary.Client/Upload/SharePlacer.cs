@@ -70,8 +70,9 @@ internal sealed class SharePlacer(
             }
             catch (OperationCanceledException)
             {
-                await GiveBackAsync(index, targets.Concat(requests.Where(r => r.Answer.IsCompletedSuccessfully && r.Answer.Result.Result is not null)
-                    .SelectMany(r => r.Answer.Result.Result!.Allocated.Select(share => KeyValuePair.Create(share, r.Server)))), uploadSecret).ConfigureAwait(false);
+                // Earlier rounds gave theirs back already; this round's grants are only in the answers.
+                await GiveBackAsync(index, requests.Where(r => r.Answer.IsCompletedSuccessfully && r.Answer.Result.Result is not null)
+                    .SelectMany(r => r.Answer.Result.Result!.Allocated.Select(share => KeyValuePair.Create(share, r.Server))), uploadSecret).ConfigureAwait(false);
                 throw;
             }
 

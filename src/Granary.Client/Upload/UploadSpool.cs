@@ -32,7 +32,7 @@ internal sealed class UploadSpool : IDisposable
         try
         {
             using var hasher = size is long known && !Uploader.IsLiteral(known)
-                ? new ConvergentKeyHasher(convergenceSecret.Span, ChkParameters.Create(known, new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize)))
+                ? new ConvergentKeyHasher(convergenceSecret.Span, settings.ImmutableParameters(known))
                 : null;
             var chunk = new byte[ChunkSize];
             long copied = 0;

@@ -44,7 +44,7 @@ internal sealed class Uploader(GranaryClient client)
         }
 
         var settings = client.Settings;
-        var chk = ChkParameters.Create(size, new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize));
+        var chk = settings.ImmutableParameters(size);
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(AesCtrKeySize);
         var sink = new ShareStreamer(client, new SharePlacer(client), progress);
         ChkEncoding encoding;
@@ -100,7 +100,7 @@ internal sealed class Uploader(GranaryClient client)
             }
         });
 
-        var parameters = ChkParameters.Create(size, new EncodingParameters(settings.Needed, settings.Total, settings.MaxSegmentSize));
+        var parameters = settings.ImmutableParameters(size);
         var key = convergentKey ?? await ImmutableFileEncoder.DeriveKeyAsync(input, parameters, client.Secrets.Convergence, hashing, cancellationToken).ConfigureAwait(false);
         input.Position = start;
         var sink = new ShareStreamer(client, new SharePlacer(client), progress);
