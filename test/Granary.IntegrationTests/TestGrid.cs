@@ -79,6 +79,15 @@ internal sealed class TestGrid : IAsyncDisposable
         return result.Output.Trim().Split('\n')[^1];
     }
 
+    /// <summary>Sets the client's per-request timeout from now on (client.json's requestTimeoutSeconds).</summary>
+    public async Task SetRequestTimeoutAsync(int seconds)
+    {
+        var configPath = Path.Combine(ClientDir, "client.json");
+        var config = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(configPath))!;
+        config["requestTimeoutSeconds"] = seconds;
+        await System.IO.File.WriteAllTextAsync(configPath, config.ToJsonString());
+    }
+
     public string File(string name) => _directory.File(name);
 
     public async Task<string> WriteRandomFileAsync(string name, long size, int seed)
