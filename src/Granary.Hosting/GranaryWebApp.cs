@@ -25,7 +25,15 @@ public static class GranaryWebApp
     public static WebApplicationBuilder CreateBuilder(
         string name, string contentRoot, string host, int port, ServerHostOptions options, Action<KestrelServerOptions>? kestrel = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = name, ContentRootPath = contentRoot });
+        // The content root is the server's own directory (a hub's database, a node's shares): watching it
+        // for appsettings.json changes, as the default host does, handled an inotify event for every
+        // write there (under keep-alive load, a thread busy with the SQLite WAL's changes).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = name,
+            ContentRootPath = contentRoot,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.ClearProviders();
         if (options.Logging is null)
         {

@@ -73,6 +73,9 @@ public sealed class HubProcessTests : IDisposable
             Assert.True(get.ExitCode == 0, get.Error);
             Assert.Equal(await File.ReadAllBytesAsync(file), await File.ReadAllBytesAsync(back));
 
+            // Servers write their own directories all the time (database, WAL, shares): none of them watches it.
+            Assert.All(nodes.Prepend(hub), server => Assert.Equal(0, InotifyInstances(server.Id)));
+
             // Without its hub the client knows no server, and says so.
             Assert.Equal(0, await hub.StopAsync(TimeSpan.FromSeconds(20)));
             var orphan = await GranaryProcess.RunAsync(["get", cap, "-o", back, "--client-dir", clientDir]);
@@ -88,6 +91,9 @@ public sealed class HubProcessTests : IDisposable
             }
         }
     }
+
+    private static int InotifyInstances(int pid) =>
+        new DirectoryInfo($"/proc/{pid}/fd").EnumerateFileSystemInfos().Count(fd => fd.LinkTarget == "anon_inode:inotify");
 
     [Fact]
     public async Task Hub_commands_explain_bad_input()
