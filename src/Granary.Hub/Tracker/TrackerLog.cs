@@ -57,4 +57,7 @@ internal static partial class TrackerLog
 
     [LoggerMessage(2223, LogLevel.Warning, "Events from {Member} have been out of order for {Seconds} s: asking it for a snapshot")]
     public static partial void GapTooLong(ILogger logger, string member, long seconds);
+
+    [LoggerMessage(2224, LogLevel.Warning, "Federation members file {Path} not applied yet, the database failed (trying again): {Reason}")]
+    public static partial void MembersDeferred(ILogger logger, string path, string reason);
 }

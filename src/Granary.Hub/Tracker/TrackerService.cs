@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Granary.Hosting;
 using Granary.Hub.Data;
 using Granary.Hub.Tracker.Federation;
@@ -73,7 +74,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await Store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        ReloadMembers();
+        await ReloadMembersAsync(cancellationToken).ConfigureAwait(false);
         Federation.Start();
 
         var listen = Options.ListenUrl(_hub.Options.Host);
@@ -115,17 +116,31 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Reads the members file again (the watcher does this when it changes); an invalid file keeps the members there were.</summary>
-    public void ReloadMembers()
+    public async Task ReloadMembersAsync(CancellationToken cancellationToken)
     {
         var path = TrackerMembers.PathIn(_hub.Path);
+        var stamp = Stamp(path);
+        IReadOnlyList<TrackerMember> members;
         try
         {
-            _membersStamp = Stamp(path);
-            Federation.SetMembers(TrackerMembers.Load(path));
+            members = TrackerMembers.Load(path);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
         {
+            _membersStamp = stamp;
             TrackerLog.MembersInvalid(_logger, path, e.Message);
+            return;
+        }
+
+        try
+        {
+            await Federation.SetMembersAsync(members, cancellationToken).ConfigureAwait(false);
+            _membersStamp = stamp;
+        }
+        catch (Exception e) when (e is DbException or TimeoutException)
+        {
+            // The file is kept unapplied (its stamp unrecorded), so the watcher tries it again.
+            TrackerLog.MembersDeferred(_logger, path, e.Message);
         }
     }
 
@@ -139,7 +154,7 @@ public sealed class TrackerService : IHostedService, IAsyncDisposable
             {
                 if (Stamp(path) != _membersStamp)
                 {
-                    ReloadMembers();
+                    await ReloadMembersAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
         }

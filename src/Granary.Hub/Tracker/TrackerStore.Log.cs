@@ -38,23 +38,28 @@ internal sealed partial class TrackerStore
     public Task<bool> IsSeenAsync(string eventId, CancellationToken cancellationToken) =>
         ReadAsync(async tx => await tx.LongAsync("SELECT 1 FROM tracker_event WHERE event_id = @id", cancellationToken, ("id", eventId)).ConfigureAwait(false) is not null, cancellationToken);
 
-    /// <summary>A member's cursor; a member seen for the first time starts at the log's head (it joins from now, or by snapshot).</summary>
+    /// <summary>
+    /// Gives a member seen for the first time its cursor at the log's head as it is now (it joins
+    /// from now, or by snapshot); a member with a cursor keeps it. Every event committed after this
+    /// has a higher seq (PostgreSQL: log order is commit order), so none of them is skipped.
+    /// </summary>
+    public Task StartCursorAsync(string member, CancellationToken cancellationToken) => ExecuteAsync(
+        // "WHERE TRUE": without a WHERE, SQLite would read ON CONFLICT as a join's ON.
+        "INSERT INTO tracker_cursor (member_id, delivered, needs_resync) SELECT @member, COALESCE(MAX(seq), 0), 0 FROM tracker_event WHERE TRUE ON CONFLICT (member_id) DO NOTHING",
+        cancellationToken, ("member", member));
+
+    /// <summary>A member's cursor (started at the head if it had none).</summary>
     public async Task<(long Delivered, bool NeedsResync)> CursorAsync(string member, CancellationToken cancellationToken)
     {
-        (long, bool)? found = await ReadAsync<(long, bool)?>(async tx =>
+        await StartCursorAsync(member, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(async tx =>
         {
             using var command = tx.Command("SELECT delivered, needs_resync FROM tracker_cursor WHERE member_id = @member", ("member", member));
             using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) != 0) : null;
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? (reader.GetInt64(0), Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture) != 0)
+                : throw new InvalidOperationException($"no cursor for member {member}");
         }, cancellationToken).ConfigureAwait(false);
-        if (found is { } cursor)
-        {
-            return cursor;
-        }
-
-        var head = await HeadAsync(cancellationToken).ConfigureAwait(false);
-        await SaveCursorAsync(member, head, false, cancellationToken).ConfigureAwait(false);
-        return (head, false);
     }
 
     public Task SaveCursorAsync(string member, long delivered, bool needsResync, CancellationToken cancellationToken) => ExecuteAsync(

@@ -33,7 +33,7 @@ internal sealed class FederatedHubs : IAsyncDisposable
     }
 
     /// <summary>Makes every hub a member of every other, each pair with its own random key.</summary>
-    public void MeshAll()
+    public async Task MeshAllAsync()
     {
         var members = _nodes.ToDictionary(n => n.Id, _ => new List<TrackerMember>());
         for (var i = 0; i < _nodes.Count; i++)
@@ -48,7 +48,7 @@ internal sealed class FederatedHubs : IAsyncDisposable
 
         foreach (var node in _nodes)
         {
-            node.SetMembers(members[node.Id]);
+            await node.SetMembersAsync(members[node.Id]);
         }
     }
 
@@ -104,12 +104,12 @@ internal sealed class FederatedHubs : IAsyncDisposable
             }
         }
 
-        public void SetMembers(IEnumerable<TrackerMember> members)
+        public async Task SetMembersAsync(IEnumerable<TrackerMember> members)
         {
             TrackerMembers.Save(TrackerMembers.PathIn(directory.Path), members);
             if (_app is not null)
             {
-                Tracker.ReloadMembers();
+                await Tracker.ReloadMembersAsync(CancellationToken.None);
             }
         }
 

@@ -17,7 +17,7 @@ public sealed class TrackerDashboardBrowserTests
         var seeded = await hub.TrackerHttp.NewPeerWithFileAsync(TrackerCalls.Hash("seeded"));
         Assert.Equal(200, (await hub.TrackerHttp.KeepAliveAsync(seeded, 0)).Status);
         await hub.TrackerHttp.NewPeerWithFileAsync(TrackerCalls.Hash("quiet"));
-        hub.Tracker!.Federation.SetMembers([new TrackerMember("far-away", "Far away tracker", new Uri("http://127.0.0.1:9/"), RandomNumberGenerator.GetBytes(32), false)]);
+        await hub.Tracker!.Federation.SetMembersAsync([new TrackerMember("far-away", "Far away tracker", new Uri("http://127.0.0.1:9/"), RandomNumberGenerator.GetBytes(32), false)], CancellationToken.None);
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });

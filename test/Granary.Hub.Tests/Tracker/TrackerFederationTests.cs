@@ -23,7 +23,7 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
         await using var hubs = await FederatedHubs.StartAsync(Backend, 1);
         var hub = hubs[0];
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        hub.SetMembers([new TrackerMember("peer-tracker", "peer-tracker", new Uri("http://127.0.0.1:9/"), key, false)]);
+        await hub.SetMembersAsync([new TrackerMember("peer-tracker", "peer-tracker", new Uri("http://127.0.0.1:9/"), key, false)]);
         var guid = Guid.NewGuid().ToString();
         var envelope = Encoding.UTF8.GetBytes(
             $$"""{"event":"add_file","event_ip":"10.1.2.3","data":{{TrackerCalls.File("forged", guid, 0).ToJsonString()}},"event_id":"{{Guid.NewGuid()}}","origin":"peer-tracker","origin_seq":1}""");
@@ -82,7 +82,7 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
     public async Task Every_counter_moving_operation_reaches_the_other_member_and_tracker_list_names_it()
     {
         await using var hubs = await FederatedHubs.StartAsync(Backend, 2);
-        hubs.MeshAll();
+        await hubs.MeshAllAsync();
         var (a, b) = (hubs[0], hubs[1]);
         var list = (await a.Http.FetchAsync("/tracker_list")).Json.GetProperty("trackers");
         var entry = Assert.Single(list.EnumerateArray());
@@ -109,6 +109,34 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_new_member_is_owed_every_event_logged_from_the_moment_it_is_configured()
+    {
+        await using var hubs = await FederatedHubs.StartAsync(Backend, 1);
+        var hub = hubs[0];
+        await hub.Http.NewPeerWithFileAsync("before-any-member");
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        await hub.SetMembersAsync([new TrackerMember("far-away", "far-away", new Uri("http://127.0.0.1:9/"), key, false)]);
+
+        // Its cursor is there once the members are applied, not at its link's first step: an event
+        // logged meanwhile would have been behind a cursor started later, and never sent.
+        var cursor = await CursorAsync(hub, "far-away");
+        Assert.NotNull(cursor);
+        await hub.Http.NewPeerWithFileAsync("right-after");
+        Assert.True(await hub.Tracker.Store.HeadAsync(CancellationToken.None) > cursor, "the event is in the member's queue");
+
+        // Configured again (the watcher, a restart), it keeps its place.
+        await hub.SetMembersAsync([new TrackerMember("far-away", "far-away", new Uri("http://127.0.0.1:9/"), key, false)]);
+        Assert.Equal(cursor, await CursorAsync(hub, "far-away"));
+    }
+
+    private static async Task<long?> CursorAsync(FederatedHubs.Node node, string member)
+    {
+        await using var connection = await node.Tracker.Store.Database.OpenConnectionAsync(CancellationToken.None);
+        using var command = Sql.Command(connection, "SELECT delivered FROM tracker_cursor WHERE member_id = @member", ("member", member));
+        return await command.ExecuteScalarAsync() is { } value and not DBNull ? Convert.ToInt64(value, CultureInfo.InvariantCulture) : null;
+    }
+
+    [Fact]
     [Trait("Category", "Slow")]
     public async Task Three_hubs_apply_every_event_exactly_once_in_order_under_loss_and_a_restart()
     {
@@ -126,7 +154,7 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
 
             return lossy;
         });
-        hubs.MeshAll();
+        await hubs.MeshAllAsync();
 
         // Each hub has its own peers; each peer adds files, keeps alive and deregisters some.
         const int PeersPerHub = 8;
@@ -205,8 +233,8 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
         Assert.Equal(100_000, await donor.Http.FileCountAsync());
 
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        donor.SetMembers([new TrackerMember(joiner.Id, joiner.Id, joiner.TrackerUrl, key, false)]);
-        joiner.SetMembers([new TrackerMember(donor.Id, donor.Id, donor.TrackerUrl, key, Join: true)]);
+        await donor.SetMembersAsync([new TrackerMember(joiner.Id, joiner.Id, joiner.TrackerUrl, key, false)]);
+        await joiner.SetMembersAsync([new TrackerMember(donor.Id, donor.Id, donor.TrackerUrl, key, Join: true)]);
         await WaitAsync(async () => await joiner.Http.FileCountAsync() == 100_000, "the joiner has the snapshot");
         var status = (await joiner.Http.FetchAsync($"/peer_status/{peers[7].Guid}")).Json;
         Assert.Equal((5L, 3L), (status.GetProperty("expected_seq_number").GetInt64(), status.GetProperty("ka_expected_seq_number").GetInt64()));
@@ -227,7 +255,7 @@ public abstract class TrackerFederationTests(ITestOutputHelper output)
     public async Task A_member_whose_queue_overflows_is_marked_for_resync_and_pulls_a_snapshot_when_it_returns()
     {
         await using var hubs = await FederatedHubs.StartAsync(Backend, 2, configure: o => o.Tracker.QueueCapacity = 5);
-        hubs.MeshAll();
+        await hubs.MeshAllAsync();
         var (a, b) = (hubs[0], hubs[1]);
         await b.StopAsync();
         var guid = await a.Http.NewPeerWithFileAsync("x0");

@@ -152,7 +152,7 @@ public sealed class TrackerLimitsTests
         await using var hub = await StartAsync(perSecond: 2, burst: 2);
         var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         TrackerMembers.Save(TrackerMembers.PathIn(hub.DirectoryPath), [new TrackerMember("peer-tracker", "peer-tracker", new Uri("http://127.0.0.1:9/"), key, false)]);
-        hub.Tracker!.ReloadMembers();
+        await hub.Tracker!.ReloadMembersAsync(CancellationToken.None);
 
         async Task<int> SyncAsync(int originSeq, byte[] signingKey)
         {

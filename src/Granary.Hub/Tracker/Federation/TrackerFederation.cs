@@ -85,7 +85,21 @@ internal sealed partial class TrackerFederation : IAsyncDisposable
     }
 
     /// <summary>Applies a new member list: links start, stop or change their key and address; nothing restarts.</summary>
-    public void SetMembers(IReadOnlyList<TrackerMember> members)
+    public async Task SetMembersAsync(IReadOnlyList<TrackerMember> members, CancellationToken cancellationToken)
+    {
+        // A new member's cursor is fixed before anything can be logged for it: left to its link's
+        // first step, the head could already hold events recorded since the member was configured,
+        // and the member would never get them (seen as a hub short of a few events under load).
+        var links = Volatile.Read(ref _links);
+        foreach (var member in members.Where(m => m.Id != SelfId && !links.ContainsKey(m.Id)))
+        {
+            await _store.StartCursorAsync(member.Id, cancellationToken).ConfigureAwait(false);
+        }
+
+        ApplyMembers(members);
+    }
+
+    private void ApplyMembers(IReadOnlyList<TrackerMember> members)
     {
         List<MemberLink> stopped = [];
         lock (_lock)
