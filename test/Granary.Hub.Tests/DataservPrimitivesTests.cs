@@ -1,4 +1,5 @@
 using System.Globalization;
+using Granary.Hub.Data;
 using Granary.Hub.Dataserv;
 
 namespace Granary.Hub.Tests;
@@ -55,6 +56,38 @@ public sealed class DataservPrimitivesTests
         Assert.Equal("1.22", PythonJson.FloatRepr(DataservApi.TotalTerabytes(10000)));
         Assert.Equal("2.0", PythonJson.FloatRepr(DataservApi.TotalTerabytes(16384)));
         Assert.Equal("1.5", PythonJson.FloatRepr(DataservApi.TotalTerabytes(12288)));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(300)]
+    public void The_farmer_list_is_written_as_python_json_dumps_writes_its_model(int count)
+    {
+        var random = new Random(count);
+        var now = 1_800_000_000L * HubClock.MicrosPerSecond;
+        var farmers = Enumerable.Range(0, count).Select(i => new Farmer(
+            i + 1,
+            i == 1 ? "1Quote\"back\\slash\u00e9" : $"1Farmer{random.Next():x}",
+            $"1Payout{random.Next():x}",
+            now - random.NextInt64(0, 2L * 86_400 * HubClock.MicrosPerSecond),
+            random.Next(0, 200_000))).ToList();
+        foreach (var compact in new[] { false, true })
+        {
+            // dataserv's model of the list, as the route built it before it wrote the rows directly.
+            var model = new PyObject(new Dictionary<string, PyValue>
+            {
+                ["farmers"] = new PyList([.. farmers.Select(f => (PyValue)new PyObject(new Dictionary<string, PyValue>
+                {
+                    ["payout_addr"] = f.PayoutAddr,
+                    ["last_seen"] = HubClock.SecondsWithinDay(now, f.LastSeenMicros),
+                    ["height"] = (long)f.Height,
+                    ["btc_addr"] = f.BtcAddr,
+                }))]),
+            });
+            Assert.Equal(PythonJson.Dumps(model, indent: !compact), System.Text.Encoding.UTF8.GetString(FarmerListJson.Render(farmers, now, compact)));
+        }
     }
 
     [Fact]

@@ -13,6 +13,11 @@ internal sealed record Farmer(long Id, string BtcAddr, string PayoutAddr, long L
 /// the farmer since), never newer; and it is trusted only within a day, where the elapsed time does
 /// not wrap. So a ping it lets pass without a write is one the database would have let pass too; at
 /// worst, with several hubs, a ping writes when it need not have.
+/// <para>
+/// The online list is read from the database again only once this hub has written a farmer since
+/// the last read, or that read is a second old: what another process (another hub on the same
+/// PostgreSQL) writes shows within a second, what this hub writes at once.
+/// </para>
 /// </remarks>
 internal sealed class FarmerStore(HubDatabase database)
 {
@@ -20,7 +25,13 @@ internal sealed class FarmerStore(HubDatabase database)
     private const int MaxRemembered = 1_000_000;
     private const long Day = 86_400 * HubClock.MicrosPerSecond;
 
+    private static readonly TimeSpan OnlineReuse = TimeSpan.FromSeconds(1);
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Seen> _seen = new(StringComparer.Ordinal);
+
+    // How many farmer writes this hub has committed, and the online rows last read with that count.
+    private long _writes;
+    private OnlineRead? _online;
 
     /// <summary>
     /// dataserv's ping: moves the farmer's last-seen time to now when <paramref name="due"/> says
@@ -62,7 +73,7 @@ internal sealed class FarmerStore(HubDatabase database)
         }
 
         var farmer = Read(reader);
-        Remember(btcAddr, farmer.LastSeenMicros);
+        Wrote(btcAddr, farmer.LastSeenMicros);
         return farmer;
     }
 
@@ -87,7 +98,7 @@ internal sealed class FarmerStore(HubDatabase database)
             return false;
         }
 
-        Remember(btcAddr, nowMicros);
+        Wrote(btcAddr, nowMicros);
         return true;
     }
 
@@ -104,13 +115,24 @@ internal sealed class FarmerStore(HubDatabase database)
             return false;
         }
 
-        Remember(btcAddr, nowMicros);
+        Wrote(btcAddr, nowMicros);
         return true;
     }
 
     /// <summary>Farmers seen after <paramref name="cutoffMicros"/>, tallest first, then in order of registration.</summary>
     public async Task<IReadOnlyList<Farmer>> OnlineAsync(long cutoffMicros, CancellationToken cancellationToken)
     {
+        // Farmers leave the online set only as the cutoff passes them, which filtering the last
+        // read follows; they join it only by a write, which makes that read stale.
+        var last = Volatile.Read(ref _online);
+        if (last is not null && last.Writes == Interlocked.Read(ref _writes) && cutoffMicros >= last.CutoffMicros
+            && System.Diagnostics.Stopwatch.GetElapsedTime(last.ReadAt) < OnlineReuse)
+        {
+            return cutoffMicros == last.CutoffMicros ? last.Farmers : [.. last.Farmers.Where(f => f.LastSeenMicros > cutoffMicros)];
+        }
+
+        var writes = Interlocked.Read(ref _writes);
+        var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(
@@ -122,6 +144,7 @@ internal sealed class FarmerStore(HubDatabase database)
             farmers.Add(Read(reader));
         }
 
+        Volatile.Write(ref _online, new OnlineRead(farmers, cutoffMicros, writes, readAt));
         return farmers;
     }
 
@@ -131,6 +154,13 @@ internal sealed class FarmerStore(HubDatabase database)
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(connection, "SELECT COUNT(*) FROM farmer");
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    // After a committed write, before its request is answered: no read from before it is used again.
+    private void Wrote(string btcAddr, long lastSeenMicros)
+    {
+        Interlocked.Increment(ref _writes);
+        Remember(btcAddr, lastSeenMicros);
     }
 
     private void Remember(string btcAddr, long lastSeenMicros)
@@ -145,4 +175,6 @@ internal sealed class FarmerStore(HubDatabase database)
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt32(4));
 
     private readonly record struct Seen(long LastSeenMicros);
+
+    private sealed record OnlineRead(IReadOnlyList<Farmer> Farmers, long CutoffMicros, long Writes, long ReadAt);
 }

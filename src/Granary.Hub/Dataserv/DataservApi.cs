@@ -97,14 +97,7 @@ internal sealed class DataservApi(FarmerStore farmers, DataservAuthenticator aut
     public async Task<DataservResponse> OnlineJsonAsync(bool compact, CancellationToken cancellationToken)
     {
         var (online, now) = await OnlineFarmersAsync(cancellationToken).ConfigureAwait(false);
-        var list = online.Select(farmer => (PyValue)new PyObject(new Dictionary<string, PyValue>
-        {
-            ["btc_addr"] = farmer.BtcAddr,
-            ["height"] = (long)farmer.Height,
-            ["last_seen"] = HubClock.SecondsWithinDay(now, farmer.LastSeenMicros),
-            ["payout_addr"] = farmer.PayoutAddr,
-        })).ToList();
-        return DataservResponse.Json(new PyObject(new Dictionary<string, PyValue> { ["farmers"] = new PyList(list) }), compact, cors: true);
+        return new DataservResponse(200, DataservResponse.JsonType, true, FarmerListJson.Render(online, now, compact));
     }
 
     public async Task<DataservResponse> TotalAsync(bool compact, CancellationToken cancellationToken)

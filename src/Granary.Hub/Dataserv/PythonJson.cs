@@ -49,7 +49,7 @@ internal static class PythonJson
         switch (value)
         {
             case PyString s:
-                WriteString(text, s.Value);
+                AppendString(text, s.Value);
                 break;
             case PyInt i:
                 text.Append(i.Value.ToString(CultureInfo.InvariantCulture));
@@ -64,7 +64,7 @@ internal static class PythonJson
                 var keys = obj.Members.Keys.Order(StringComparer.Ordinal).ToArray();
                 WriteContainer(text, '{', '}', keys.Length, depth, (i, inner) =>
                 {
-                    WriteString(text, keys[i]);
+                    AppendString(text, keys[i]);
                     text.Append(": ");
                     Write(text, obj.Members[keys[i]], inner);
                 });
@@ -107,7 +107,8 @@ internal static class PythonJson
         text.Append(close);
     }
 
-    private static void WriteString(StringBuilder text, string value)
+    /// <summary>A JSON string as Python's <c>json.dumps</c> writes it (ensure_ascii).</summary>
+    internal static void AppendString(StringBuilder text, string value)
     {
         text.Append('"');
         foreach (var c in value)

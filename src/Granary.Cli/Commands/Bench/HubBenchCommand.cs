@@ -124,6 +124,12 @@ internal static partial class HubBenchCommand
                 loads.Add(await RunAsync(process, setup, "signed pings (MAX_PING 0: each writes)", PingScript(root, hub.Address, keys, setup), log, cancellationToken));
             }
 
+            // dataserv with CACHING_TIME 0 rebuilt the list from its database for every request.
+            await using (var process = await HubProcess.StartAsync(hubDir, ["--cache-seconds", "0"], cancellationToken))
+            {
+                loads.Add(await RunAsync(process, setup, "GET /api/online/json, caching off", "api/online/json", log, cancellationToken));
+            }
+
             return new HubResult(setup.Farmers, setup.Online, database.Description, setup.Seconds, setup.Connections, onlineJsonBytes, registrations, loads);
         }
         finally
