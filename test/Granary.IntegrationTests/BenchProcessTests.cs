@@ -86,7 +86,8 @@ public sealed class BenchProcessTests : IDisposable
         Assert.Equal(40, root.GetProperty("farmers").GetInt32());
         Assert.Equal("SQLite", root.GetProperty("database").GetString());
         var loads = root.GetProperty("loads").EnumerateArray().ToList();
-        Assert.Equal(5, loads.Count);
+        Assert.Equal(6, loads.Count);
+        Assert.Equal("GET /api/online/json, caching off", loads[^1].GetProperty("name").GetString());
         Assert.All(loads, load =>
         {
             Assert.True(load.GetProperty("requestsPerSecond").GetDouble() > 0, load.GetProperty("name").GetString());
