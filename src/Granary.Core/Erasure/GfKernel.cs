@@ -20,12 +20,34 @@ internal abstract class GfKernel
     public abstract PreparedMatrix Prepare(ReadOnlySpan<byte> coefficients, int rows, int columns);
 
     /// <summary>
-    /// For each row r: <c>output[r] = Σ_c matrix[r, c] · input[c]</c>, where block i of the input
-    /// starts at <c>i · inputStride</c> and block i of the output at <c>i · outputStride</c>, and
-    /// every block is <paramref name="blockLength"/> bytes.
+    /// For each row r: <c>output[outputBlocks[r]] = Σ_c matrix[r, c] · input[c]</c>, where block i of
+    /// the input starts at <c>i · inputStride</c> and block j of the output at <c>j · outputStride</c>,
+    /// and every block is <paramref name="blockLength"/> bytes. Naming each row's output block lets a
+    /// decode write the data blocks it rebuilds straight where they belong, however they lie.
     /// </summary>
-    public abstract void Multiply(
-        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int blockLength);
+    public void Multiply(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, ReadOnlySpan<int> outputBlocks, int blockLength)
+    {
+        // The vector kernels write through pointers: the layout is checked here, once per call.
+        ArgumentOutOfRangeException.ThrowIfNegative(blockLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputStride, blockLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputStride, blockLength);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(outputBlocks.Length, matrix.Rows);
+        ArgumentOutOfRangeException.ThrowIfLessThan(input.Length, matrix.Columns == 0 ? 0 : (long)(matrix.Columns - 1) * inputStride + blockLength);
+        foreach (var block in outputBlocks)
+        {
+            if (block < 0 || (long)block * outputStride + blockLength > output.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(outputBlocks), $"Output block {block} does not fit in {output.Length} bytes at stride {outputStride}.");
+            }
+        }
+
+        MultiplyChecked(matrix, input, inputStride, output, outputStride, outputBlocks, blockLength);
+    }
+
+    /// <summary><see cref="Multiply"/> once the layout is known to fit the spans.</summary>
+    protected abstract void MultiplyChecked(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, ReadOnlySpan<int> outputBlocks, int blockLength);
 
     /// <summary>The fastest kernel this machine runs, chosen once from the CPU's instruction sets.</summary>
     public static GfKernel Best { get; } = Available().First();
@@ -72,6 +94,6 @@ internal sealed class PreparedMatrix(byte[] coefficients, int rows, int columns,
 
     public int Columns { get; } = columns;
 
-    /// <summary>Kernel-specific tables, one fixed-size entry per coefficient, row-major.</summary>
+    /// <summary>Kernel-specific tables, one fixed-size entry per coefficient, in the order the kernel reads them.</summary>
     public byte[] Tables { get; } = tables;
 }

@@ -29,5 +29,8 @@ internal unsafe interface IVectorMultiplier<TVector, TInput>
 
     static abstract TVector Xor(TVector left, TVector right);
 
+    /// <summary><c>a ⊕ b ⊕ c</c>: one instruction where the CPU has a three-input logic op.</summary>
+    static abstract TVector Xor(TVector a, TVector b, TVector c);
+
     static abstract void Store(TVector value, byte* target);
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 
 namespace Granary.Core.Erasure;
@@ -18,6 +17,7 @@ public sealed class ReedSolomonCodec
 
     private readonly GfMatrix _encoding;
     private readonly PreparedMatrix? _parity;
+    private readonly int[] _parityBlocks;
     private readonly GfKernel _kernel;
     private readonly DecodePlanCache _decodePlans = new();
 
@@ -40,6 +40,7 @@ public sealed class ReedSolomonCodec
         var top = vandermonde.SelectRows(Enumerable.Range(0, k).ToArray());
         _encoding = vandermonde.Multiply(top.Invert());
         _parity = n > k ? kernel.Prepare(_encoding.Cells[(k * k)..], n - k, k) : null;
+        _parityBlocks = [.. Enumerable.Range(0, n - k)];
     }
 
     /// <summary>The shared codec for k-of-n with the fastest kernel this machine runs.</summary>
@@ -69,7 +70,7 @@ public sealed class ReedSolomonCodec
         RequireLayout(parity, N - K, parityStride, blockLength, nameof(parity));
         if (_parity is not null)
         {
-            _kernel.Multiply(_parity, data, dataStride, parity, parityStride, blockLength);
+            _kernel.Multiply(_parity, data, dataStride, parity, parityStride, _parityBlocks, blockLength);
         }
     }
 
@@ -111,28 +112,7 @@ public sealed class ReedSolomonCodec
             return;
         }
 
-        // When the missing data blocks are consecutive (all of them, in the worst case) they are
-        // written in place; otherwise through scratch space.
-        var first = plan.Missing[0];
-        if (plan.Missing[^1] - first == plan.Missing.Length - 1)
-        {
-            _kernel.Multiply(plan.Matrix, blocks, blockStride, data[(first * dataStride)..], dataStride, blockLength);
-            return;
-        }
-
-        var scratch = ArrayPool<byte>.Shared.Rent(plan.Missing.Length * blockLength);
-        try
-        {
-            _kernel.Multiply(plan.Matrix, blocks, blockStride, scratch, blockLength, blockLength);
-            for (var i = 0; i < plan.Missing.Length; i++)
-            {
-                scratch.AsSpan(i * blockLength, blockLength).CopyTo(data.Slice(plan.Missing[i] * dataStride, blockLength));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
+        _kernel.Multiply(plan.Matrix, blocks, blockStride, data, dataStride, plan.Missing, blockLength);
     }
 
     /// <summary>The data blocks a set of shares leaves missing, ascending (cached with the decode plan).</summary>

@@ -10,18 +10,18 @@ internal sealed class ScalarGfKernel : GfKernel
     public override PreparedMatrix Prepare(ReadOnlySpan<byte> coefficients, int rows, int columns) =>
         new(coefficients[..(rows * columns)].ToArray(), rows, columns, []);
 
-    public override void Multiply(
-        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int blockLength) =>
-        MultiplyRange(matrix, input, inputStride, output, outputStride, 0, blockLength);
+    protected override void MultiplyChecked(
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, ReadOnlySpan<int> outputBlocks, int blockLength) =>
+        MultiplyRange(matrix, input, inputStride, output, outputStride, outputBlocks, 0, blockLength);
 
     /// <summary>The arithmetic on bytes <c>[start, end)</c> of every block; vector kernels use it for their tails.</summary>
     public static void MultiplyRange(
-        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, int start, int end)
+        PreparedMatrix matrix, ReadOnlySpan<byte> input, int inputStride, Span<byte> output, int outputStride, ReadOnlySpan<int> outputBlocks, int start, int end)
     {
         var columns = matrix.Columns;
         for (var r = 0; r < matrix.Rows; r++)
         {
-            var target = output.Slice(r * outputStride + start, end - start);
+            var target = output.Slice(outputBlocks[r] * outputStride + start, end - start);
             target.Clear();
             for (var c = 0; c < columns; c++)
             {

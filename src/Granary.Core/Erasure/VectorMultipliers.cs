@@ -32,6 +32,9 @@ internal readonly unsafe struct Gfni512 : IVectorMultiplier<Vector512<byte>, Vec
     public static Vector512<byte> Xor(Vector512<byte> left, Vector512<byte> right) => left ^ right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Xor(Vector512<byte> a, Vector512<byte> b, Vector512<byte> c) => Avx512F.TernaryLogic(a, b, c, 0x96);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<byte> value, byte* target) => value.Store(target);
 }
 
@@ -57,6 +60,9 @@ internal readonly unsafe struct Gfni256 : IVectorMultiplier<Vector256<byte>, Vec
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<byte> Xor(Vector256<byte> left, Vector256<byte> right) => left ^ right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Xor(Vector256<byte> a, Vector256<byte> b, Vector256<byte> c) => a ^ b ^ c;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<byte> value, byte* target) => value.Store(target);
@@ -104,6 +110,9 @@ internal readonly unsafe struct Shuffle512 : IVectorMultiplier<Vector512<byte>, 
     public static Vector512<byte> Xor(Vector512<byte> left, Vector512<byte> right) => left ^ right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<byte> Xor(Vector512<byte> a, Vector512<byte> b, Vector512<byte> c) => Avx512F.TernaryLogic(a, b, c, 0x96);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<byte> value, byte* target) => value.Store(target);
 }
 
@@ -136,6 +145,9 @@ internal readonly unsafe struct Shuffle256 : IVectorMultiplier<Vector256<byte>, 
     public static Vector256<byte> Xor(Vector256<byte> left, Vector256<byte> right) => left ^ right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<byte> Xor(Vector256<byte> a, Vector256<byte> b, Vector256<byte> c) => a ^ b ^ c;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<byte> value, byte* target) => value.Store(target);
 }
 
@@ -166,6 +178,9 @@ internal readonly unsafe struct Shuffle128 : IVectorMultiplier<Vector128<byte>, 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<byte> Xor(Vector128<byte> left, Vector128<byte> right) => left ^ right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<byte> Xor(Vector128<byte> a, Vector128<byte> b, Vector128<byte> c) => a ^ b ^ c;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector128<byte> value, byte* target) => value.Store(target);

@@ -18,6 +18,9 @@ public class GfKernelTests
 
     private static GfKernel Kernel(string name) => GfKernel.Available().Single(k => k.Name == name);
 
+    /// <summary>Output blocks 0 … rows − 1: row r of the product goes to block r.</summary>
+    private static int[] InOrder(int rows) => [.. Enumerable.Range(0, rows)];
+
     [Fact]
     public void The_scalar_kernel_is_always_available_and_last()
     {
@@ -42,8 +45,8 @@ public class GfKernelTests
                 random.NextBytes(input);
                 var expected = new byte[rows * length];
                 var actual = new byte[rows * length];
-                ScalarGfKernel.Instance.Multiply(ScalarGfKernel.Instance.Prepare(coefficients, rows, columns), input, length, expected, length, length);
-                kernel.Multiply(kernel.Prepare(coefficients, rows, columns), input, length, actual, length, length);
+                ScalarGfKernel.Instance.Multiply(ScalarGfKernel.Instance.Prepare(coefficients, rows, columns), input, length, expected, length, InOrder(rows), length);
+                kernel.Multiply(kernel.Prepare(coefficients, rows, columns), input, length, actual, length, InOrder(rows), length);
                 Assert.True(expected.AsSpan().SequenceEqual(actual), $"{name}: {rows}x{columns}, {length} bytes, seed {seed}");
             }
         }
@@ -62,7 +65,7 @@ public class GfKernelTests
         var input = new byte[4 * stride];
         random.NextBytes(input);
         var output = Enumerable.Repeat((byte)0xAB, 5 * stride).ToArray();
-        kernel.Multiply(kernel.Prepare(coefficients, 5, 4), input, stride, output, stride, length);
+        kernel.Multiply(kernel.Prepare(coefficients, 5, 4), input, stride, output, stride, InOrder(5), length);
 
         var packedInput = new byte[4 * length];
         for (var c = 0; c < 4; c++)
@@ -71,12 +74,53 @@ public class GfKernelTests
         }
 
         var expected = new byte[5 * length];
-        ScalarGfKernel.Instance.Multiply(ScalarGfKernel.Instance.Prepare(coefficients, 5, 4), packedInput, length, expected, length, length);
+        ScalarGfKernel.Instance.Multiply(ScalarGfKernel.Instance.Prepare(coefficients, 5, 4), packedInput, length, expected, length, InOrder(5), length);
         for (var r = 0; r < 5; r++)
         {
             Assert.Equal(expected.AsSpan(r * length, length).ToArray(), output.AsSpan(r * stride, length).ToArray());
             Assert.All(output.AsSpan(r * stride + length, stride - length).ToArray(), b => Assert.Equal(0xAB, b));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Kernel_writes_each_row_to_the_output_block_it_is_given(string name)
+    {
+        var kernel = Kernel(name);
+        const int length = 300;
+        var random = new Random(6);
+        var coefficients = new byte[3 * 4];
+        random.NextBytes(coefficients);
+        var input = new byte[4 * length];
+        random.NextBytes(input);
+        var expected = new byte[3 * length];
+        ScalarGfKernel.Instance.Multiply(ScalarGfKernel.Instance.Prepare(coefficients, 3, 4), input, length, expected, length, InOrder(3), length);
+
+        int[] blocks = [4, 0, 2];
+        var output = Enumerable.Repeat((byte)0xAB, 5 * length).ToArray();
+        kernel.Multiply(kernel.Prepare(coefficients, 3, 4), input, length, output, length, blocks, length);
+        for (var r = 0; r < 3; r++)
+        {
+            Assert.Equal(expected.AsSpan(r * length, length).ToArray(), output.AsSpan(blocks[r] * length, length).ToArray());
+        }
+
+        foreach (var untouched in new[] { 1, 3 })
+        {
+            Assert.All(output.AsSpan(untouched * length, length).ToArray(), b => Assert.Equal(0xAB, b));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelNames))]
+    public void Kernel_refuses_an_output_block_outside_the_output(string name)
+    {
+        var kernel = Kernel(name);
+        var matrix = kernel.Prepare([1, 2, 3, 4], 2, 2);
+        var input = new byte[2 * 64];
+        var output = new byte[2 * 64];
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernel.Multiply(matrix, input, 64, output, 64, [0, 2], 64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernel.Multiply(matrix, input, 64, output, 64, [-1, 1], 64));
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernel.Multiply(matrix, input.AsSpan(1), 64, output, 64, [0, 1], 64));
     }
 
     [Theory]
@@ -109,7 +153,7 @@ public class GfKernelTests
     }
 
     [Fact]
-    public void Decoding_with_scattered_missing_blocks_uses_scratch_space_correctly()
+    public void Decoding_with_scattered_missing_blocks_writes_each_where_it_belongs()
     {
         var codec = ReedSolomonCodec.Get(6, 9);
         const int length = 777;
