@@ -91,7 +91,7 @@ internal sealed unsafe class VectorGfKernel<TMultiplier, TVector, TInput> : GfKe
     {
         switch (rows)
         {
-            case 1: Group<Rows1>(tables, columns, input, inputStride, targets, start, end); break;
+            case 1: SingleRow(tables, columns, input, inputStride, targets[0], start, end); break;
             case 2: Group<Rows2>(tables, columns, input, inputStride, targets, start, end); break;
             case 3: Group<Rows3>(tables, columns, input, inputStride, targets, start, end); break;
             case 4: Group<Rows4>(tables, columns, input, inputStride, targets, start, end); break;
@@ -99,6 +99,48 @@ internal sealed unsafe class VectorGfKernel<TMultiplier, TVector, TInput> : GfKe
             case 6: Group<Rows6>(tables, columns, input, inputStride, targets, start, end); break;
             case 7: Group<Rows7>(tables, columns, input, inputStride, targets, start, end); break;
             default: Group<Rows8>(tables, columns, input, inputStride, targets, start, end); break;
+        }
+    }
+
+    /// <summary>
+    /// One output row (a decode that lost one data share, a k-of-(k + 1) encode): two vectors per
+    /// step, so the step's fixed cost (clearing, storing, the column loop's entry and exit) is shared
+    /// and two accumulators are in flight; a last odd vector goes through <see cref="Group{TRows}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SingleRow(byte* tables, int columns, byte* input, int inputStride, byte* target, int start, int end)
+    {
+        var pairs = columns / 2;
+        long stride = inputStride;
+        var at = start;
+        for (; at + 2 * VectorBytes <= end; at += 2 * VectorBytes)
+        {
+            TVector a = default, b = default;
+            var source = input + at;
+            var t = tables;
+            for (var pair = 0; pair < pairs; pair++, source += 2 * stride, t += 2 * TableBytes)
+            {
+                var x = TMultiplier.Load(source);
+                var y = TMultiplier.Load(source + stride);
+                var x2 = TMultiplier.Load(source + VectorBytes);
+                var y2 = TMultiplier.Load(source + stride + VectorBytes);
+                a = TMultiplier.Xor(a, TMultiplier.Multiply(x, t), TMultiplier.Multiply(y, t + TableBytes));
+                b = TMultiplier.Xor(b, TMultiplier.Multiply(x2, t), TMultiplier.Multiply(y2, t + TableBytes));
+            }
+
+            if (columns % 2 != 0)
+            {
+                a = TMultiplier.Xor(a, TMultiplier.Multiply(TMultiplier.Load(source), t));
+                b = TMultiplier.Xor(b, TMultiplier.Multiply(TMultiplier.Load(source + VectorBytes), t));
+            }
+
+            TMultiplier.Store(a, target + at);
+            TMultiplier.Store(b, target + at + VectorBytes);
+        }
+
+        if (at < end)
+        {
+            Group<Rows1>(tables, columns, input, inputStride, &target, at, end);
         }
     }
 
