@@ -34,6 +34,27 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_codec_decodes_the_best_pattern_and_every_layout_of_the_worst_and_names_the_slowest()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "codec", "-k", "10", "-n", "14", "--shard-size", "4096", "--total", "64MiB", "--json"], TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("encodeMBps").GetDouble() > 0);
+        Assert.Equal([0], root.GetProperty("decodeBest").GetProperty("lostDataShares").EnumerateArray().Select(e => e.GetInt32()));
+
+        var layouts = root.GetProperty("worstLayouts").EnumerateArray().ToArray();
+        Assert.Equal(6, layouts.Length); // leading, trailing, spread and three random: all distinct at 10-of-14
+        Assert.All(layouts, layout => Assert.Equal(4, layout.GetProperty("lostDataShares").GetArrayLength()));
+        var slowest = layouts.Min(layout => layout.GetProperty("throughputMBps").GetDouble());
+        var worst = root.GetProperty("decodeWorst");
+        Assert.Equal(slowest, worst.GetProperty("throughputMBps").GetDouble());
+        Assert.Equal(root.GetProperty("encodeMBps").GetDouble() / slowest, root.GetProperty("worstDecodeOverEncodeTime").GetDouble(), 6);
+    }
+
+    [Fact]
     public async Task Bench_node_measures_the_node_beside_plain_files_and_plain_sockets_and_cleans_up()
     {
         var result = await GranaryProcess.RunAsync(
