@@ -6,9 +6,11 @@ using System.Security.Cryptography;
 namespace Granary.Core.Crypto;
 
 /// <summary>
-/// AES-128 in counter mode as Tahoe-LAFS uses it: the counter block for keystream block i is i as a
-/// 128-bit big-endian integer, starting at zero. Because the keystream at any byte offset is known
-/// without the bytes before it, segments can be encrypted or decrypted independently and in any order.
+/// AES in counter mode with no nonce: the counter block for keystream block i is i as a 128-bit
+/// big-endian integer, starting at zero. AES-128 is Tahoe-LAFS's cipher; AES-256 is RandomIO's
+/// (whose counter starts at one: its stream is this one from byte 16). Because the keystream at any
+/// byte offset is known without the bytes before it, segments can be encrypted or decrypted
+/// independently and in any order.
 /// </summary>
 /// <remarks>
 /// With AES-NI the keystream is made by <see cref="AesNiKeystream"/>, eight blocks in flight; without
@@ -16,7 +18,11 @@ namespace Granary.Core.Crypto;
 /// </remarks>
 public sealed class AesCtr : IDisposable
 {
+    /// <summary>An AES-128 key, as Tahoe uses.</summary>
     public const int KeySize = 16;
+
+    /// <summary>An AES-256 key, as RandomIO uses.</summary>
+    public const int Aes256KeySize = 32;
     private const int BlockSize = 16;
     private const int BatchBlocks = 1024;
 
@@ -30,9 +36,9 @@ public sealed class AesCtr : IDisposable
 
     internal AesCtr(ReadOnlySpan<byte> key, bool useAesNi)
     {
-        if (key.Length != KeySize)
+        if (key.Length is not (KeySize or Aes256KeySize))
         {
-            throw new ArgumentException($"AES-128 needs a {KeySize}-byte key, got {key.Length} bytes.", nameof(key));
+            throw new ArgumentException($"AES-CTR needs a {KeySize}-byte (AES-128) or {Aes256KeySize}-byte (AES-256) key, got {key.Length} bytes.", nameof(key));
         }
 
         if (useAesNi)
@@ -70,6 +76,13 @@ public sealed class AesCtr : IDisposable
         {
             TransformWithPlatform(offset, input, output);
         }
+    }
+
+    /// <summary>Writes the keystream itself (the encryption of zeros) from byte <paramref name="offset"/>.</summary>
+    public void Keystream(long offset, Span<byte> destination)
+    {
+        destination.Clear();
+        Transform(offset, destination, destination);
     }
 
     public void Dispose() => _platform?.Dispose();

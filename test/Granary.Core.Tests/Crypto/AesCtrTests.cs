@@ -44,8 +44,10 @@ public class AesCtrTests
         Assert.True(whole.AsSpan().SequenceEqual(pieces), $"seed {seed}");
     }
 
-    [Fact]
-    public void AES_NI_and_the_platform_fallback_give_identical_bytes_at_any_offset()
+    [Theory]
+    [InlineData(16)]
+    [InlineData(32)]
+    public void AES_NI_and_the_platform_fallback_give_identical_bytes_at_any_offset(int keyBytes)
     {
         if (!AesNiKeystream.IsSupported)
         {
@@ -54,7 +56,7 @@ public class AesCtrTests
 
         var seed = Environment.TickCount;
         var random = new Random(seed);
-        var key = new byte[16];
+        var key = new byte[keyBytes];
         random.NextBytes(key);
         using var fast = new AesCtr(key, useAesNi: true);
         using var fallback = new AesCtr(key, useAesNi: false);
@@ -87,9 +89,32 @@ public class AesCtrTests
         Assert.Equal(original, data);
     }
 
-    [Fact]
-    public void Rejects_a_key_that_is_not_16_bytes()
+    [Theory]
+    [MemberData(nameof(Implementations))]
+    public void An_AES_256_keystream_is_the_encryption_of_the_counter_blocks(bool aesNi)
     {
-        Assert.Throws<ArgumentException>(() => new AesCtr(new byte[32]));
+        // The reference is the platform's AES-256-ECB, itself checked on FIPS-197 appendix C.3.
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        using var aes = new AesCtr(key, aesNi);
+        var keystream = new byte[48];
+        aes.Keystream(0, keystream);
+        using var reference = System.Security.Cryptography.Aes.Create();
+        reference.Key = key;
+        var counters = new byte[48];
+        counters[31] = 1;
+        counters[47] = 2;
+        Assert.Equal(Hex.Of(reference.EncryptEcb(counters, System.Security.Cryptography.PaddingMode.None)), Hex.Of(keystream));
+        var fips = reference.EncryptEcb(Hex.Bytes("00112233445566778899aabbccddeeff"), System.Security.Cryptography.PaddingMode.None);
+        Assert.Equal("8ea2b7ca516745bfeafc49904b496089", Hex.Of(fips));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(15)]
+    [InlineData(24)]
+    [InlineData(33)]
+    public void Rejects_a_key_that_is_neither_16_nor_32_bytes(int length)
+    {
+        Assert.Throws<ArgumentException>(() => new AesCtr(new byte[length]));
     }
 }
