@@ -1,11 +1,12 @@
-namespace Granary.Hub.Dataserv;
+namespace Granary.Core.Formats;
 
 /// <summary>
 /// Python 3.4's non-strict <c>binascii.a2b_base64</c>, which dataserv decoded Authorization with
-/// (spec §8.2 step 4): characters outside the alphabet are skipped, a pad sequence ends the input,
-/// and leftover bits are an "incorrect padding" error. Non-ASCII text is an error.
+/// (dataserv-api §8.2 step 4) and the heartbeat library decodes proofs with (proofs-of-storage
+/// §3.1.8): characters outside the alphabet are skipped, a pad sequence ends the input, and leftover
+/// bits are an "incorrect padding" error. Non-ASCII text is an error.
 /// </summary>
-internal static class LenientBase64
+public static class LenientBase64
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

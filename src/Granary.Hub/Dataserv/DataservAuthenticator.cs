@@ -1,3 +1,4 @@
+using Granary.Core.Formats;
 using Granary.Core.Identity;
 using Granary.Core.Protocol;
 
