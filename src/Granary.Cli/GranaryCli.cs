@@ -37,6 +37,7 @@ public static class GranaryCli
         root.Subcommands.Add(GatewayCommand.Create());
         root.Subcommands.Add(GatewayCommand.CreateWebopen());
         root.Subcommands.Add(GridCommand.Create());
+        root.Subcommands.Add(FarmCommand.Create());
         root.Subcommands.Add(Commands.Bench.BenchCommand.Create());
         return root;
     }

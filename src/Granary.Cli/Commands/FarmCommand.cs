@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Granary.Client.Farming;
+using Granary.Core.Formats;
+using Granary.Core.Proofs;
+
+namespace Granary.Cli.Commands;
+
+/// <summary>
+/// <c>granary farm build|audit</c>: dataserv-client 2.1.4's height shards. <c>build</c> fills a folder
+/// with seeded 128 MiB shards byte-identical to dataserv-client's; <c>audit</c> answers a hub's
+/// partial-hash challenge over them.
+/// </summary>
+internal static class FarmCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("farm", "Build and audit dataserv height shards (seeded test data that proves free disk space).");
+        command.Subcommands.Add(Build());
+        command.Subcommands.Add(Audit());
+        return command;
+    }
+
+    private static Argument<string> StoreArgument() => new("DIR") { Description = "The shard folder (dataserv-client's --store_path)." };
+
+    private static Option<string> AddressOption() => new("--address", "-a")
+    {
+        Description = "The payout address the shard seeds chain from (dataserv-client uses its config's payout_address).",
+        HelpName = "ADDR",
+        Required = true,
+    };
+
+    private static Option<bool> FolderTreeOption() => new("--folder-tree") { Description = "Shards nested in folders of three seed characters (dataserv-client's --use_folder_tree)." };
+
+    private static Command Build()
+    {
+        var store = StoreArgument();
+        var address = AddressOption();
+        var maxSize = new Option<string>("--max-size")
+        {
+            Description = "Space to fill, in whole 128 MiB shards (1048576, 512MiB, 1G = 1GiB, 10GB decimal).",
+            HelpName = "SIZE",
+            DefaultValueFactory = _ => "1GiB",
+        };
+        var rebuild = new Option<bool>("--rebuild") { Description = "Write every shard again instead of resuming from the last one present." };
+        var folderTree = FolderTreeOption();
+        var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
+        var command = new Command(
+            "build",
+            "Fill DIR with dataserv height shards: shard h is RandomIO of the h-th seed of the payout address, named by the seed. "
+            + "Resumes from the last shard present, as dataserv-client does.")
+        { store, address, maxSize, rebuild, folderTree, json };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
+        {
+            var parse = context.Parse;
+            var directory = parse.GetValue(store)!;
+            if (File.Exists(directory))
+            {
+                throw new UsageException($"'{directory}' is a file, not a folder");
+            }
+
+            if (!ByteSize.TryParse(parse.GetValue(maxSize)!, out var bytes, out var error))
+            {
+                throw new UsageException($"--max-size: {error}");
+            }
+
+            if (HeightShards.TargetHeight(bytes) == 0)
+            {
+                throw new UsageException($"--max-size {parse.GetValue(maxSize)} holds no shard; shards are 128 MiB, so give at least 128MiB");
+            }
+
+            var heights = OpenStore(directory, parse.GetValue(address)!, parse.GetValue(folderTree));
+            var clock = Stopwatch.StartNew();
+            HeightBuildResult result;
+            using (var line = new ProgressLine(context))
+            {
+                var progress = new SynchronousProgress<HeightBuildProgress>(p =>
+                    line.Report(string.Create(CultureInfo.InvariantCulture, $"shard {p.Height}/{p.TargetHeight}"), p.BytesWritten, p.BytesToWrite));
+                result = await heights.BuildAsync(bytes, parse.GetValue(rebuild), progress, cancellationToken);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            if (parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new
+                {
+                    directory = Path.GetFullPath(directory),
+                    height = result.Height,
+                    shardSize = HeightShards.ShardSize,
+                    shardsWritten = result.ShardsWritten,
+                    bytesWritten = result.BytesWritten,
+                    seconds,
+                    reportedHeights = result.ReportedHeights,
+                }));
+            }
+            else
+            {
+                await context.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"height {result.Height} ({ByteSize.Format(result.Height * HeightShards.ShardSize)}) in {directory}: wrote {result.ShardsWritten} shards, {ByteSize.Format(result.BytesWritten)} in {seconds:0.0} s ({result.BytesWritten / Math.Max(seconds, 1e-3) / 1e6:0} MB/s)"));
+            }
+
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    private static Command Audit()
+    {
+        var store = StoreArgument();
+        var address = AddressOption();
+        var challenge = new Option<string>("--challenge", "-c") { Description = "The hub's challenge text (its UTF-8 bytes seed the partial hashes).", HelpName = "TEXT", Required = true };
+        var height = new Option<long?>("--height") { Description = "Answer for the first N shards (default: every shard present).", HelpName = "N" };
+        var folderTree = FolderTreeOption();
+        var json = new Option<bool>("--json") { Description = "Print every shard's answer as JSON too." };
+        var command = new Command(
+            "audit",
+            "Answer a dataserv audit: for each of the first N shards, hex(partialhash.sample(shard, 1024, 3, challenge)); prints the SHA-256 of their concatenation.")
+        { store, address, challenge, height, folderTree, json };
+        CommandRunner.SetAction(command, async (context, _) =>
+        {
+            var parse = context.Parse;
+            var directory = parse.GetValue(store)!;
+            if (!Directory.Exists(directory))
+            {
+                throw new UsageException($"'{directory}' is not a folder");
+            }
+
+            if (parse.GetValue(height) is < 0 or > HeightStore.MaxHeight)
+            {
+                throw new UsageException($"--height must lie between 0 and {HeightStore.MaxHeight}");
+            }
+
+            var heights = OpenStore(directory, parse.GetValue(address)!, parse.GetValue(folderTree));
+            var count = parse.GetValue(height) ?? heights.LastShardPresent();
+            if (count == 0)
+            {
+                throw new InvalidOperationException($"no shards of {heights.PayoutAddress} in {directory}; build them with 'granary farm build'");
+            }
+
+            var audit = heights.Audit(Encoding.UTF8.GetBytes(parse.GetValue(challenge)!), count);
+            if (parse.GetValue(json))
+            {
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { height = count, fullAudit = audit.FullAudit, shards = audit.ShardAnswers }));
+            }
+            else
+            {
+                await context.Output.WriteLineAsync(audit.FullAudit);
+            }
+
+            return GranaryCli.Success;
+        });
+        return command;
+    }
+
+    private static HeightStore OpenStore(string directory, string address, bool folderTree) =>
+        HeightStore.IsPayoutAddress(address, out var error) ? new HeightStore(directory, address, folderTree) : throw new UsageException($"--address: {error}");
+}
