@@ -15,7 +15,8 @@ public sealed class RandomIo : IDisposable
     /// <summary>The keystream of counter one is byte 0 of the stream, byte 16 of a counter-from-zero stream.</summary>
     private const int CounterOneOffset = 16;
 
-    private const int WritePiece = 4 << 20;
+    /// <summary>Bytes generated and written at a time by <see cref="WriteAsync"/>: small enough to stay in cache between the two.</summary>
+    public const int WritePiece = 1 << 20;
 
     private readonly AesCtr _aes;
 

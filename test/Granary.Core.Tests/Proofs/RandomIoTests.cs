@@ -64,7 +64,7 @@ public sealed class RandomIoTests
     [Fact]
     public async Task Writing_a_file_gives_the_same_bytes_as_reading_at_any_offset()
     {
-        // 9 MiB + 5: two whole 4 MiB pieces, a short one and an unaligned tail.
+        // 9 MiB + 5: whole pieces and an unaligned tail.
         const long length = (9L << 20) + 5;
         using var stream = new RandomIo("granary");
         using var file = new MemoryStream();
