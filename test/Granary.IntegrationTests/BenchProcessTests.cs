@@ -155,6 +155,36 @@ public sealed class BenchProcessTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 
+    [Fact]
+    public async Task Bench_farm_measures_a_build_beside_writing_from_memory_and_the_verification_rate_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(["bench", "farm", "--size", "128MiB", "--dir", _dir.Path, "--json"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(128L << 20, root.GetProperty("bytes").GetInt64());
+        foreach (var figure in new[] { "generateMBps", "baselineWriteMBps", "buildWriteMBps", "writeRatio", "baselineDurableMBps", "buildDurableMBps", "durableRatio", "proofsPerSecond", "verificationsPerSecond" })
+        {
+            Assert.True(root.GetProperty(figure).GetDouble() > 0, figure);
+        }
+
+        Assert.Equal(root.GetProperty("verificationsPerSecond").GetDouble() / 5000, root.GetProperty("verificationGoalRatio").GetDouble(), 6);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Theory]
+    [InlineData("100MiB")]
+    [InlineData("lots")]
+    public async Task Bench_farm_refuses_a_size_without_a_whole_shard(string size)
+    {
+        var result = await GranaryProcess.RunAsync(["bench", "farm", "--size", size, "--dir", _dir.Path]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("128 MiB shard", result.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
     [Theory]
     [InlineData("--size", "10")]
     [InlineData("--nodes", "0")]

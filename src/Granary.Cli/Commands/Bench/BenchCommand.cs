@@ -17,6 +17,7 @@ internal static class BenchCommand
         command.Subcommands.Add(DhtBenchCommand.Create());
         command.Subcommands.Add(MutableBenchCommand.Create());
         command.Subcommands.Add(GatewayBenchCommand.Create());
+        command.Subcommands.Add(FarmBenchCommand.Create());
         return command;
     }
 }
