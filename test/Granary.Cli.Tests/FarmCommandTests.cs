@@ -58,6 +58,40 @@ public sealed class FarmCommandTests : IDisposable
         Assert.Equal(Kat.GetProperty("shard1_sha256").GetString(), Hex(SHA256.HashData(await File.ReadAllBytesAsync(path))));
     }
 
+    [Fact]
+    public async Task Build_registers_with_a_real_hub_and_sets_the_height_it_reached()
+    {
+        await using var database = await TestDatabase.CreateAsync(Backend.Sqlite);
+        var options = new Hub.HubOptions { Port = 0, Database = database.Url, CacheSeconds = 0 };
+        options.Tracker.RateLimitPerSecond = 0;
+        var hubDirectory = Hub.HubDirectory.Create(_dir.File("hub"), options);
+        await using var hub = await Hub.HubHost.BuildAsync(hubDirectory, new Hosting.ServerHostOptions { Port = 0, Time = TimeProvider.System, Logging = _ => { } }, new Hub.Tracker.TrackerHostOptions { Port = 0 });
+        await hub.StartAsync();
+        var keyFile = _dir.File("farmer.key");
+        Assert.Equal(0, (await Cli.RunAsync("key", "new", "--out", keyFile)).Exit);
+        using var key = Core.Identity.KeyFile.Read(keyFile);
+
+        var (exit, output, error) = await Cli.RunAsync("farm", "build", _dir.File("store"), "--key", keyFile, "--hub", Hub.HubHost.ListeningUrl(hub).ToString(), "--max-size", "128MiB", "--json");
+        Assert.True(exit == 0, error);
+        Assert.Equal([1L], JsonDocument.Parse(output).RootElement.GetProperty("reportedHeights").EnumerateArray().Select(h => h.GetInt64()));
+        Assert.True(File.Exists(Path.Combine(_dir.File("store"), HeightShards.FirstSeed(key.Address.ToString()))), "the key's address seeds the shards");
+
+        using var http = new HttpClient { BaseAddress = Hub.HubHost.ListeningUrl(hub) };
+        var farmers = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/online/json", UriKind.Relative))).RootElement.GetProperty("farmers").EnumerateArray().ToArray();
+        var farmer = Assert.Single(farmers);
+        Assert.Equal(key.Address.ToString(), farmer.GetProperty("btc_addr").GetString());
+        Assert.Equal(1, farmer.GetProperty("height").GetInt32());
+
+        // Without a key the hub cannot be told; an unreachable hub stops the build before it writes.
+        var unsigned = await Cli.RunAsync("farm", "build", _dir.File("other"), "-a", Address, "--hub", "http://127.0.0.1:1/");
+        Assert.Equal(GranaryCli.Usage, unsigned.Exit);
+        Assert.Contains("--hub needs --key", unsigned.Error, StringComparison.Ordinal);
+        var unreachable = await Cli.RunAsync("farm", "build", _dir.File("other"), "--key", keyFile, "--hub", "http://127.0.0.1:1/");
+        Assert.Equal(GranaryCli.Failure, unreachable.Exit);
+        Assert.False(Directory.Exists(_dir.File("other")));
+        await hub.StopAsync();
+    }
+
     [Theory]
     [InlineData("--address", "not-an-address", "--max-size", "1GiB", "is not a Bitcoin address")]
     [InlineData("--address", "12guBkWfVjiqBnu5yRdTseBB7wBM5WSWnn", "--max-size", "1GiB", "is not a Bitcoin address")]

@@ -45,6 +45,12 @@ internal static class FarmCommand
             HelpName = "SIZE",
             DefaultValueFactory = _ => "1GiB",
         };
+        var hubs = new Option<string[]>("--hub")
+        {
+            Description = "Register with this hub (dataserv API) before building and set the height there as dataserv-client does (shard 1, every 25th, the last); repeatable. Needs --key.",
+            HelpName = "URL",
+        };
+        var key = new Option<FileInfo?>("--key") { Description = "The farmer's key file (granary key new --out FILE), which signs the hub calls; its address is the default --address.", HelpName = "FILE" };
         var rebuild = new Option<bool>("--rebuild") { Description = "Write every shard again instead of resuming from the last one present." };
         var folderTree = FolderTreeOption();
         var json = new Option<bool>("--json") { Description = "Print a JSON summary." };
@@ -52,7 +58,9 @@ internal static class FarmCommand
             "build",
             "Fill DIR with dataserv height shards: shard h is RandomIO of the h-th seed of the payout address, named by the seed. "
             + "Resumes from the last shard present, as dataserv-client does.")
-        { store, address, maxSize, rebuild, folderTree, json };
+        { store, address, maxSize, hubs, key, rebuild, folderTree, json };
+        address.Required = false;
+        address.Description += " Default: the --key file's address.";
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var parse = context.Parse;
@@ -72,14 +80,35 @@ internal static class FarmCommand
                 throw new UsageException($"--max-size {parse.GetValue(maxSize)} holds no shard; shards are 128 MiB, so give at least 128MiB");
             }
 
-            var heights = OpenStore(directory, parse.GetValue(address)!, parse.GetValue(folderTree));
+            var hubUrls = parse.GetValue(hubs) ?? [];
+            using var farmerKey = parse.GetValue(key) is { } keyFile ? ReadKey(keyFile) : null;
+            if (hubUrls.Length > 0 && farmerKey is null)
+            {
+                throw new UsageException("--hub needs --key: the hub only accepts calls the farmer signed");
+            }
+
+            var payout = parse.GetValue(address) ?? farmerKey?.Address.ToString() ?? throw new UsageException("give --address (or --key, whose address is the default)");
+            var heights = OpenStore(directory, payout, parse.GetValue(folderTree));
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            var farmers = hubUrls.Select(url => new DataservFarmer(http, HubUrl(url), farmerKey!.PrivateKey, TimeProvider.System)).ToArray();
+            foreach (var farmer in farmers)
+            {
+                await farmer.RegisterAsync(payout, cancellationToken);
+            }
+
             var clock = Stopwatch.StartNew();
             HeightBuildResult result;
             using (var line = new ProgressLine(context))
             {
                 var progress = new SynchronousProgress<HeightBuildProgress>(p =>
                     line.Report(string.Create(CultureInfo.InvariantCulture, $"shard {p.Height}/{p.TargetHeight}"), p.BytesWritten, p.BytesToWrite));
-                result = await heights.BuildAsync(bytes, parse.GetValue(rebuild), progress, cancellationToken);
+                result = await heights.BuildAsync(bytes, parse.GetValue(rebuild), progress, heightReached: farmers.Length == 0 ? null : async (height, token) =>
+                {
+                    foreach (var farmer in farmers)
+                    {
+                        await farmer.SetHeightAsync(height, token);
+                    }
+                }, cancellationToken);
             }
 
             var seconds = clock.Elapsed.TotalSeconds;
@@ -94,6 +123,7 @@ internal static class FarmCommand
                     bytesWritten = result.BytesWritten,
                     seconds,
                     reportedHeights = result.ReportedHeights,
+                    hubs = farmers.Select(f => f.Hub.ToString()),
                 }));
             }
             else
@@ -154,6 +184,21 @@ internal static class FarmCommand
         });
         return command;
     }
+
+    private static Granary.Core.Identity.NodeKey ReadKey(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new UsageException($"--key: '{file}' does not exist (make one with 'granary key new --out {file}')");
+        }
+
+        return Granary.Core.Identity.KeyFile.Read(file.FullName);
+    }
+
+    private static Uri HubUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url
+            : throw new UsageException($"--hub: '{text}' is not an http:// or https:// URL");
 
     private static HeightStore OpenStore(string directory, string address, bool folderTree) =>
         HeightStore.IsPayoutAddress(address, out var error) ? new HeightStore(directory, address, folderTree) : throw new UsageException($"--address: {error}");

@@ -97,9 +97,15 @@ public sealed class HeightStore
     /// <summary>
     /// Builds the store up to <c>maxSize / ShardSize</c> shards: from the last shard present (or all
     /// of them with <paramref name="rebuild"/>). Refuses before writing anything when the disk
-    /// lacks the space.
+    /// lacks the space. <paramref name="heightReached"/> runs where dataserv-client tells its hubs
+    /// the height (shard 1, every 25th, the last), before the next shard is written.
     /// </summary>
-    public async Task<HeightBuildResult> BuildAsync(long maxSize, bool rebuild = false, IProgress<HeightBuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<HeightBuildResult> BuildAsync(
+        long maxSize,
+        bool rebuild = false,
+        IProgress<HeightBuildProgress>? progress = null,
+        Func<long, CancellationToken, Task>? heightReached = null,
+        CancellationToken cancellationToken = default)
     {
         var target = HeightShards.TargetHeight(maxSize, ShardSize);
         System.IO.Directory.CreateDirectory(Directory);
@@ -129,6 +135,10 @@ public sealed class HeightStore
             if (report is { } h)
             {
                 reported.Add(h);
+                if (heightReached is not null)
+                {
+                    await heightReached(h, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             progress?.Report(new HeightBuildProgress(height, target, written, toWrite, report));
