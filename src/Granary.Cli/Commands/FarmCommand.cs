@@ -26,11 +26,11 @@ internal static class FarmCommand
 
     private static Argument<string> StoreArgument() => new("DIR") { Description = "The shard folder (dataserv-client's --store_path)." };
 
-    private static Option<string> AddressOption() => new("--address", "-a")
+    private static Option<string> AddressOption(bool required, string more = "") => new("--address", "-a")
     {
-        Description = "The payout address the shard seeds chain from (dataserv-client uses its config's payout_address).",
+        Description = "The payout address the shard seeds chain from (dataserv-client uses its config's payout_address)." + more,
         HelpName = "ADDR",
-        Required = true,
+        Required = required,
     };
 
     private static Option<bool> FolderTreeOption() => new("--folder-tree") { Description = "Shards nested in folders of three seed characters (dataserv-client's --use_folder_tree)." };
@@ -38,7 +38,7 @@ internal static class FarmCommand
     private static Command Build()
     {
         var store = StoreArgument();
-        var address = AddressOption();
+        var address = AddressOption(required: false, " Default: the --key file's address.");
         var maxSize = new Option<string>("--max-size")
         {
             Description = "Space to fill, in whole 128 MiB shards (1048576, 512MiB, 1G = 1GiB, 10GB decimal).",
@@ -59,8 +59,6 @@ internal static class FarmCommand
             "Fill DIR with dataserv height shards: shard h is RandomIO of the h-th seed of the payout address, named by the seed. "
             + "Resumes from the last shard present, as dataserv-client does.")
         { store, address, maxSize, hubs, key, rebuild, folderTree, json };
-        address.Required = false;
-        address.Description += " Default: the --key file's address.";
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var parse = context.Parse;
@@ -140,7 +138,7 @@ internal static class FarmCommand
     private static Command Audit()
     {
         var store = StoreArgument();
-        var address = AddressOption();
+        var address = AddressOption(required: true);
         var challenge = new Option<string>("--challenge", "-c") { Description = "The hub's challenge text (its UTF-8 bytes seed the partial hashes).", HelpName = "TEXT", Required = true };
         var height = new Option<long?>("--height") { Description = "Answer for the first N shards (default: every shard present).", HelpName = "N" };
         var folderTree = FolderTreeOption();
