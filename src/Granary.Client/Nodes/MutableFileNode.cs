@@ -153,9 +153,20 @@ public sealed class MutableFileNode : FilesystemNode, IFileNode
             var old = Array.Empty<byte>();
             if (current is not null)
             {
-                using var buffer = new MemoryStream();
-                await new MutableRetriever(_client, Index, ReadCap.ReadKey.ToArray()).ReadAsync(map, current, 0, current.Parameters.DataLength, async chunk => await buffer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
-                old = buffer.ToArray();
+                if (await ReadUnlessReplacedAsync(map, current, cancellationToken).ConfigureAwait(false) is not { } read)
+                {
+                    // Another writer replaced the version while it was read: a collision like any other.
+                    if (attempt >= 4)
+                    {
+                        throw new UncoordinatedWriteException($"the file kept changing while it was read ({attempt} attempts)");
+                    }
+
+                    await Task.Delay(pause * (0.9 + (0.2 * Random.Shared.NextDouble())), _client.Time, cancellationToken).ConfigureAwait(false);
+                    pause *= Math.E;
+                    continue;
+                }
+
+                old = read;
             }
             else if (map.Locations.Count > 0)
             {
@@ -182,6 +193,28 @@ public sealed class MutableFileNode : FilesystemNode, IFileNode
                 await Task.Delay(pause * (0.9 + (0.2 * Random.Shared.NextDouble())), _client.Time, cancellationToken).ConfigureAwait(false);
                 pause *= Math.E;
             }
+        }
+    }
+
+    // The version's contents, or null when its shares were overwritten by a newer version while
+    // they were read (their blocks no longer match the hashes mapped): the caller maps again.
+    private async Task<byte[]?> ReadUnlessReplacedAsync(ServerMap map, MutableVersion version, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        try
+        {
+            await new MutableRetriever(_client, Index, ReadCap.ReadKey.ToArray()).ReadAsync(map, version, 0, version.Parameters.DataLength, async chunk => await buffer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (MutableException)
+        {
+            var now = await ServerMap.UpdateAsync(_client, Index, ReadCap.Fingerprint.ToArray(), cancellationToken).ConfigureAwait(false);
+            if (Equals(now.Versions.BestRecoverableVersion, version))
+            {
+                throw;
+            }
+
+            return null;
         }
     }
 
