@@ -118,7 +118,8 @@ public class ErasurePatternTests
 
     private static GfKernel Kernel(string name) => GfKernel.Available().Single(k => k.Name == name);
 
-    private static IEnumerable<int[]> Subsets(int n, int k)
+    /// <summary>Every choice of <paramref name="k"/> of the shares 0 … n-1, each in ascending order.</summary>
+    internal static IEnumerable<int[]> Subsets(int n, int k)
     {
         if (k == 0)
         {

@@ -63,7 +63,7 @@ public class ReedSolomonCodecTests
     public void Decodes_from_every_k_subset_of_shares(int k, int n)
     {
         var (codec, all, blockLength) = Encoded(k, n, seed: k * 100 + n);
-        foreach (var subset in Subsets(n, k))
+        foreach (var subset in ErasurePatternTests.Subsets(n, k))
         {
             AssertDecodes(codec, all, blockLength, subset);
         }
@@ -131,20 +131,4 @@ public class ReedSolomonCodecTests
             $"decoding from shares [{string.Join(",", shares)}] of {codec.K}-of-{codec.N} failed {context}");
     }
 
-    private static IEnumerable<int[]> Subsets(int n, int k)
-    {
-        if (k == 0)
-        {
-            yield return [];
-            yield break;
-        }
-
-        for (var first = 0; first <= n - k; first++)
-        {
-            foreach (var rest in Subsets(n - first - 1, k - 1))
-            {
-                yield return [first, .. rest.Select(r => r + first + 1)];
-            }
-        }
-    }
 }
