@@ -2,6 +2,7 @@ using Granary.Hosting;
 using Granary.Hub.Dashboard;
 using Granary.Hub.Data;
 using Granary.Hub.Dataserv;
+using Granary.Hub.Downstream;
 using Granary.Hub.Introducer;
 using Granary.Hub.Tracker;
 using Microsoft.AspNetCore.Builder;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Granary.Hub;
 
-/// <summary>Builds the hub's web application: database (migrated), dataserv API, introducer and dashboard on Kestrel.</summary>
+/// <summary>Builds the hub's web application: database (migrated), dataserv API, downstream node, introducer and dashboard on Kestrel.</summary>
 public static class HubHost
 {
     public static Task<WebApplication> BuildAsync(HubDirectory hub, ServerHostOptions? host = null, CancellationToken cancellationToken = default) =>
@@ -23,9 +24,12 @@ public static class HubHost
         host ??= new ServerHostOptions();
         var options = hub.Options;
         var database = HubDatabase.Open(hub);
+        var contracts = new DownstreamStore(database);
+        byte[] heartbeatKey;
         try
         {
             await database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            heartbeatKey = await contracts.HeartbeatKeyAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -53,11 +57,14 @@ public static class HubHost
         var dataserv = new DataservRouter(
             new DataservApi(farmers, authenticator, options, host.Time, hub.Address),
             new ResponseCache(host.Time, TimeSpan.FromSeconds(options.CacheSeconds)));
+        var downstream = new DownstreamRouter(new DownstreamApi(
+            contracts, new Granary.Core.Proofs.MerkleHeartbeat(heartbeatKey, Granary.Core.Proofs.MerkleHeartbeat.NodeCheckFraction), options.Downstream, host.Time));
 
         app.UseHubErrors();
         app.Use(async (context, next) =>
         {
-            if (!await dataserv.TryHandleAsync(context).ConfigureAwait(false))
+            // The downstream node first: its root lies under dataserv's /api/.
+            if (!await downstream.TryHandleAsync(context).ConfigureAwait(false) && !await dataserv.TryHandleAsync(context).ConfigureAwait(false))
             {
                 await next(context).ConfigureAwait(false);
             }

@@ -44,6 +44,9 @@ public sealed class HubOptions
     /// <summary>The P2PFlix file tracker on its own listener (docs/tracker.md).</summary>
     public Tracker.TrackerOptions Tracker { get; set; } = new();
 
+    /// <summary>The downstream node API: farmer tokens, chunk contracts and challenges (docs/proofs-of-storage.md).</summary>
+    public Downstream.DownstreamOptions Downstream { get; set; } = new();
+
     [JsonIgnore]
     public TimeSpan OnlineWindow => TimeSpan.FromSeconds(OnlineWindowSeconds);
 
@@ -66,6 +69,7 @@ public sealed class HubOptions
             Encoding.Needed >= 1 && Encoding.Needed <= Encoding.Happy && Encoding.Happy <= Encoding.Total && Encoding.Total <= 256,
             $"encoding must satisfy 1 <= needed <= happy <= total <= 256 (it is {Encoding.Needed}/{Encoding.Happy}/{Encoding.Total})");
         Tracker.Validate(Host);
+        Downstream.Validate();
         if (!string.IsNullOrEmpty(Database) && !Data.PostgresUrl.TryParse(Database, out _, out var error))
         {
             throw new InvalidOperationException($"Invalid hub configuration: database: {error}.");

@@ -111,7 +111,7 @@ internal sealed class DataservRouter(DataservApi api, ResponseCache cache)
 
     // The request path as Werkzeug saw it: the raw target up to the query, with every escape
     // decoded — %2F included, so an escaped slash splits a segment as a real one does.
-    private static string DecodedPath(HttpContext context)
+    internal static string DecodedPath(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
         var query = raw.IndexOf('?', StringComparison.Ordinal);
@@ -127,7 +127,7 @@ internal sealed class DataservRouter(DataservApi api, ResponseCache cache)
         string.Equals(Header(context, "X-Requested-With"), "XMLHttpRequest", StringComparison.OrdinalIgnoreCase);
 
     // Werkzeug's int converter: \d+, which in Python 3 takes any script's decimal digits.
-    private static bool IsDigits(string text) => text.Length > 0 && text.All(c => CharUnicodeInfo.GetDecimalDigitValue(c) >= 0 && char.IsDigit(c));
+    internal static bool IsDigits(string text) => text.Length > 0 && text.All(c => CharUnicodeInfo.GetDecimalDigitValue(c) >= 0 && char.IsDigit(c));
 
     private sealed record Route(Func<HttpContext, string, Task<DataservResponse>> Respond, bool Cached = false);
 }

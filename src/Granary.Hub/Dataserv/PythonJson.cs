@@ -18,6 +18,13 @@ internal sealed record PyInt(long Value) : PyValue;
 /// <summary>A float already rounded to a decimal (dataserv's <c>round(x, 2)</c>), printed as Python's <c>repr</c> does.</summary>
 internal sealed record PyFloat(decimal Value) : PyValue;
 
+internal sealed record PyBool(bool Value) : PyValue;
+
+internal sealed record PyNull : PyValue
+{
+    public static PyNull Value { get; } = new();
+}
+
 internal sealed record PyList(IReadOnlyList<PyValue> Items) : PyValue;
 
 internal sealed record PyObject(IReadOnlyDictionary<string, PyValue> Members) : PyValue;
@@ -56,6 +63,12 @@ internal static class PythonJson
                 break;
             case PyFloat f:
                 text.Append(FloatRepr(f.Value));
+                break;
+            case PyBool b:
+                text.Append(b.Value ? "true" : "false");
+                break;
+            case PyNull:
+                text.Append("null");
                 break;
             case PyList list:
                 WriteContainer(text, '[', ']', list.Items.Count, depth, (i, inner) => Write(text, list.Items[i], inner));
