@@ -117,6 +117,36 @@ public sealed class HubProcessTests : IDisposable
         Assert.Single(unreachable.Error.Trim().Split('\n'));
     }
 
+    [Fact]
+    public async Task Hub_run_takes_the_downstream_settings_as_flags()
+    {
+        // downstream-farmer's bundled identity (proofs-of-storage KAT, siggy case 0).
+        const string address = "19qVgG8C6eXwKMMyvVegsi3xCsKyk3Z3jV";
+        const string identity = """{"message": "test message", "signature": "HyzVUenXXo4pa+kgm1vS8PNJM83eIXFC5r0q86FGbqFcdla6rcw72/ciXiEPfjli3ENfwWuESHhv6K9esI0dl5I="}""";
+        var hubDir = _dir.File("hub");
+        Assert.Equal(0, (await GranaryProcess.RunAsync(["hub", "create", hubDir])).ExitCode);
+        var badSize = await GranaryProcess.RunAsync(["hub", "run", hubDir, "--test-chunk-size", "lots"]);
+        Assert.Equal(2, badSize.ExitCode);
+        Assert.Contains("--test-chunk-size", badSize.Error, StringComparison.Ordinal);
+
+        await using var hub = RunningProcess.Start([
+            "hub", "run", hubDir, "--contract-interval", "20", "--test-chunk-size", "64KiB", "--max-tokens-per-ip", "1",
+            "--max-contract-bytes", "128KiB", "--downstream-whitelist", address, "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2", "--no-tracker"]);
+        var root = new Uri(new Uri(await hub.FirstLineAsync(TimeSpan.FromSeconds(30))), "api/downstream/v1/");
+
+        using var created = await Http.PostAsync(new Uri(root, $"new/{address}"), new StringContent(identity, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(200, (int)created.StatusCode);
+        var token = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString();
+        using var second = await Http.PostAsync(new Uri(root, $"new/{address}"), new StringContent(identity, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Contains("only 1 tokens are permitted per IP address", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var chunks = JsonDocument.Parse(await Http.GetStringAsync(new Uri(root, $"chunk/{token}/1000000")));
+        var handed = chunks.RootElement.GetProperty("chunks").EnumerateArray().ToList();
+        Assert.Equal(2, handed.Count); // the address's 128 KiB allowance, in 64 KiB chunks
+        Assert.All(handed, chunk => Assert.Equal(65536, chunk.GetProperty("size").GetInt64()));
+        Assert.All(handed, chunk => Assert.InRange(chunk.GetProperty("due").GetDouble(), 15, 20));
+    }
+
     private static async Task<ServerList> WaitForServersAsync(Uri hub, int count)
     {
         ServerList? list = null;

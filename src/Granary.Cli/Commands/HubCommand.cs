@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Granary.Core.Formats;
 using Granary.Hosting;
 using Granary.Hub;
 using Granary.Hub.Data;
@@ -78,9 +79,15 @@ internal static class HubCommand
         var rateLimit = new Option<int?>("--tracker-rate-limit") { Description = "Tracker requests per second one peer IP may make (answered 429 beyond it, after a burst of four seconds' worth); 0 turns the limit off (default 1000).", HelpName = "N" };
         var legacy = new Option<bool>("--tracker-legacy-status") { Description = "Answer every tracker request with HTTP 200, as the original P2PFlix tracker (for the unmodified client)." };
         var noTracker = new Option<bool>("--no-tracker") { Description = "Do not serve the P2PFlix tracker (tracker.enabled false in hub.json does the same)." };
+        var contractInterval = new Option<int?>("--contract-interval") { Description = "Downstream contracts: seconds per challenge round; a challenge not answered within it fails the contract (default 300; the real farmer needs at least about 12).", HelpName = "SECONDS" };
+        var whitelist = new Option<string[]>("--downstream-whitelist") { Description = "Downstream: the only addresses that may register a token (default: anyone may).", HelpName = "ADDR", AllowMultipleArgumentsPerToken = true };
+        var testChunkSize = new Option<string>("--test-chunk-size") { Description = "Downstream: the size of every test chunk handed out, e.g. 32MiB (default 33554432).", HelpName = "SIZE" };
+        var maxTokensPerIp = new Option<int?>("--max-tokens-per-ip") { Description = "Downstream: tokens one client IP may hold; 0 means no limit (default 5).", HelpName = "N" };
+        var maxContractBytes = new Option<string>("--max-contract-bytes") { Description = "Downstream: contract bytes one address may ever be given, over all its tokens (default 1GiB).", HelpName = "SIZE" };
         var command = new Command("run", "Serve the hub until Ctrl-C or SIGTERM. Prints its URL on standard output (then 'tracker URL'); logs go to standard error.")
         {
             dir, urls, database, maxPing, onlineWindow, authWindow, cacheSeconds, trackerUrls, keepAlive, rateLimit, legacy, noTracker,
+            contractInterval, whitelist, testChunkSize, maxTokensPerIp, maxContractBytes,
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -109,6 +116,11 @@ internal static class HubCommand
 
                 options.Tracker.LegacyHttpStatus |= parse.GetValue(legacy);
                 options.Tracker.Enabled &= !parse.GetValue(noTracker);
+                options.Downstream.ContractIntervalSeconds = parse.GetValue(contractInterval) ?? options.Downstream.ContractIntervalSeconds;
+                options.Downstream.Whitelist = parse.GetValue(whitelist) is { Length: > 0 } addresses ? [.. addresses] : options.Downstream.Whitelist;
+                options.Downstream.TestChunkSize = Size(parse.GetValue(testChunkSize), "--test-chunk-size") ?? options.Downstream.TestChunkSize;
+                options.Downstream.MaxTokensPerIp = parse.GetValue(maxTokensPerIp) ?? options.Downstream.MaxTokensPerIp;
+                options.Downstream.MaxContractBytes = Size(parse.GetValue(maxContractBytes), "--max-contract-bytes") ?? options.Downstream.MaxContractBytes;
             });
 
             WebApplication app;
@@ -159,6 +171,9 @@ internal static class HubCommand
             throw new UsageException(e.Message);
         }
     }
+
+    private static long? Size(string? text, string option) =>
+        text is null ? null : ByteSize.TryParse(text, out var bytes, out var error) ? bytes : throw new UsageException($"{option}: {error}");
 
     private static Uri ParseListenUrl(string text, string option = "--urls") =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == "http" && uri.AbsolutePath == "/"
