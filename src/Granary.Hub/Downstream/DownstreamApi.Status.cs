@@ -42,8 +42,9 @@ internal sealed partial class DownstreamApi
         IEnumerable<FarmerStatus> page = rows;
         if (query.Limit is { } limit)
         {
-            var skip = limit * query.Page;
-            page = skip >= rows.Count ? [] : rows.Skip((int)skip).Take((int)Math.Min(limit, int.MaxValue));
+            // limit × page as the node computes it, without overflowing: past the end is simply empty.
+            var beyond = query.Page > 0 && limit > (rows.Count - 1) / query.Page;
+            page = beyond || limit * query.Page >= rows.Count ? [] : rows.Skip((int)(limit * query.Page)).Take((int)Math.Min(limit, int.MaxValue));
         }
 
         var farmers = page.Select(status => (PyValue)Object(

@@ -291,6 +291,52 @@ public abstract class DownstreamApiTests
     }
 
     [Fact]
+    public async Task Hostile_input_gets_a_4xx_or_an_empty_answer_never_a_server_error()
+    {
+        await using var hub = await StartAsync();
+        using var disk = new TempDirectory("farmer");
+        var farmer = await new DownstreamFarmer(hub, disk).RegisterAsync();
+        await farmer.TakeChunksAsync(ChunkSize);
+        var huge = new string('9', 40);
+        foreach (var path in new[]
+        {
+            $"/chunk/{farmer.Token}/{huge}", $"/status/list/{huge}/{huge}", $"/status/list/1/{huge}", $"/status/list/by/d/size/{huge}",
+            $"/status/show/{new string('f', 10_000)}", $"/heartbeat/{new string('x', 5000)}", "/new/%00%FF", $"/challenge/{farmer.Token.ToUpperInvariant()}",
+        })
+        {
+            var response = await hub.GetAsync(Root + path);
+            Assert.True(response.Status is >= 200 and < 500, $"{path}: {response.Status} {response.Body}");
+        }
+
+        foreach (var body in new[]
+        {
+            $"{{\"hashes\": [{huge}, -1, 1e400, 1.5, true, \"  7 \", \"1_0\", null]}}",
+            new string('[', 10_000),
+            $"{{\"proofs\": [{{\"file_hash\": 1, \"proof\": {{\"leaf\": {{\"index\": 1e99, \"blob\": \"\"}}, \"branch\": {{\"rows\": [[\"a\", \"b\", \"c\"]]}}}}}}]}}",
+        })
+        {
+            foreach (var route in new[] { "challenge", "answer" })
+            {
+                var response = await hub.Http.PostAsync($"{Root}/{route}/{farmer.Token}", DownstreamFarmer.Json(body));
+                Assert.Equal(200, (int)response.StatusCode);
+                JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            }
+        }
+
+        // Beyond 16 MiB: a 413, or the connection closed while the client is still sending.
+        try
+        {
+            var oversized = await hub.Http.PostAsync($"{Root}/answer/{farmer.Token}", DownstreamFarmer.Json(new string(' ', 17 << 20)));
+            Assert.Equal(413, (int)oversized.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        Assert.Equal(200, (await hub.GetAsync($"{Root}/heartbeat/{farmer.Token}")).Status);
+    }
+
+    [Fact]
     public async Task Contract_bytes_are_capped_per_address_over_all_its_tokens()
     {
         await using var hub = await StartAsync(options => options.MaxContractBytes = 3 * ChunkSize);
