@@ -58,7 +58,8 @@ public static class HubHost
             new DataservApi(farmers, authenticator, options, host.Time, hub.Address),
             new ResponseCache(host.Time, TimeSpan.FromSeconds(options.CacheSeconds)));
         var downstream = new DownstreamRouter(new DownstreamApi(
-            contracts, new Granary.Core.Proofs.MerkleHeartbeat(heartbeatKey, Granary.Core.Proofs.MerkleHeartbeat.NodeCheckFraction), options.Downstream, host.Time));
+            contracts, new Granary.Core.Proofs.MerkleHeartbeat(heartbeatKey, Granary.Core.Proofs.MerkleHeartbeat.NodeCheckFraction), options.Downstream, host.Time,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.Downstream")));
 
         app.UseHubErrors();
         app.Use(async (context, next) =>

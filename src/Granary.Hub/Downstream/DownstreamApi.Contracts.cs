@@ -44,6 +44,11 @@ internal sealed partial class DownstreamApi
 
         var now = time.Micros();
         var contracts = await store.AddContractsAsync(token, chunks, options.MaxContractBytes, now, options.Interval.Ticks / 10, cancellationToken).ConfigureAwait(false);
+        if (contracts.Count > 0)
+        {
+            DownstreamLog.ContractsMade(logger, token.FarmerId, contracts.Count, options.TestChunkSize);
+        }
+
         await StartStreamAsync(context, "chunks").ConfigureAwait(false);
         var json = new NodeJson();
         for (var i = 0; i < contracts.Count; i++)

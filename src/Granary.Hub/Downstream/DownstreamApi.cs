@@ -4,6 +4,7 @@ using System.Text.Json;
 using Granary.Core.Proofs;
 using Granary.Hub.Dataserv;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Granary.Hub.Downstream;
 
@@ -12,7 +13,7 @@ namespace Granary.Hub.Downstream;
 /// with the node's check order, status codes and texts. Where the node answered 500 for bad input
 /// (a malformed address or signature, a non-string message) this answers 400 instead.
 /// </summary>
-internal sealed partial class DownstreamApi(DownstreamStore store, MerkleHeartbeat heartbeat, DownstreamOptions options, TimeProvider time)
+internal sealed partial class DownstreamApi(DownstreamStore store, MerkleHeartbeat heartbeat, DownstreamOptions options, TimeProvider time, ILogger logger)
 {
     private const string NonexistentToken = "Nonexistent token.";
     private const int MaxMessageLength = 1024;
@@ -65,6 +66,7 @@ internal sealed partial class DownstreamApi(DownstreamStore store, MerkleHeartbe
 
         var token = DownstreamToken.CreateRandom();
         await store.AddTokenAsync(token, address, ip, message, signature, time.Micros(), context.RequestAborted).ConfigureAwait(false);
+        DownstreamLog.Registered(logger, token.FarmerId, address, ip);
         return TokenResponse(token.Token, compact);
     }
 
