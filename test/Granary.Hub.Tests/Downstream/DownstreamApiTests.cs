@@ -211,6 +211,25 @@ public abstract class DownstreamApiTests
     }
 
     [Fact]
+    public async Task A_chunk_runs_out_after_its_256_challenges()
+    {
+        await using var hub = await StartAsync(options => options.TestChunkSize = 4096);
+        using var disk = new TempDirectory("farmer");
+        var farmer = await new DownstreamFarmer(hub, disk).RegisterAsync();
+        var id = Assert.Single((await farmer.TakeChunksAsync(4096)).Ids);
+        for (var index = 0; index < 256; index++)
+        {
+            Assert.Equal(index, farmer.Contracts[id].Challenge.Index);
+            Assert.Equal("ok", (await farmer.AnswerAsync(id)).Report[0].GetProperty("status").GetString());
+            hub.Time.Advance(TimeSpan.FromSeconds(Interval));
+            await farmer.ChallengeAsync($"[{id}]");
+        }
+
+        var (body, _) = await farmer.ChallengeAsync($"[{id}]");
+        Assert.Equal($"{{\"challenges\": [{{\"file_hash\": {id}, \"status\": \"no more challenges\"}}]}}", body);
+    }
+
+    [Fact]
     public async Task A_replayed_answer_is_refused()
     {
         await using var hub = await StartAsync();
