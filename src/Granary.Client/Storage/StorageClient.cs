@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Granary.Core.Caps;
+using Granary.Core.Chk;
 using Granary.Core.Protocol;
 
 namespace Granary.Client.Storage;
@@ -68,6 +69,46 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
     public Task<CorruptionFinding> ReportCorruptionAsync(StorageIndex index, int share, string reason, IReadOnlyList<int>? blocks, CancellationToken cancellationToken) =>
         SendJsonAsync<CorruptionFinding>(
             HttpMethod.Post, $"immutable/{index}/{Number(share)}/corrupt", JsonContent.Create(new CorruptionReport(reason, blocks), options: StorageProtocol.Json), null, cancellationToken);
+
+    /// <summary>
+    /// Asks the node to prove it holds blocks <paramref name="blocks"/> (segment numbers, 1 to
+    /// <see cref="ShareProof.MaxBlocks"/>, distinct) of an immutable share: the blocks and the hash-tree
+    /// nodes that lead from them to the share root. The answer is parsed, not verified (see
+    /// <see cref="ShareProofVerifier"/>); a body over <paramref name="maxBytes"/> or one that is not a
+    /// well-formed proof is a <see cref="StorageException"/>, as is 404 when the node holds no such share.
+    /// </summary>
+    public async Task<ShareProof> ReadProofAsync(StorageIndex index, int share, IReadOnlyList<int> blocks, int maxBytes, CancellationToken cancellationToken)
+    {
+        using var request = Request(
+            HttpMethod.Post, $"immutable/{index}/{Number(share)}/proof", JsonContent.Create(new ProofRequest(blocks), options: StorageProtocol.Json), null);
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
+        {
+            throw new StorageException(_name, response.StatusCode, $"answered with a {declared}-byte proof, more than the {maxBytes} bytes it could need");
+        }
+
+        var body = new byte[(int)(response.Content.Headers.ContentLength ?? maxBytes) + 1];
+        int length;
+        try
+        {
+            using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            length = await stream.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new StorageException(_name, response.StatusCode, $"broke off its proof ({e.Message})", e);
+        }
+
+        if (length == body.Length)
+        {
+            throw new StorageException(_name, response.StatusCode, "answered with a proof longer than it announced or could need");
+        }
+
+        return ShareProof.TryParse(body.AsMemory(0, length), out var proof, out var error)
+            ? proof!
+            : throw new StorageException(_name, response.StatusCode, $"answered with a proof this client cannot parse: {error}");
+    }
 
     /// <summary>Adds or renews a lease; false when the node holds no shares of the index.</summary>
     public async Task<bool> RenewLeaseAsync(StorageIndex index, byte[] renewSecret, byte[] cancelSecret, CancellationToken cancellationToken)

@@ -118,35 +118,9 @@ public sealed class ChkDecoder : IDisposable
         var tree = VerifiedTree(share, blockHashTree, p.SegmentCount, "block hash tree");
 
         // Exactly the nodes a reader needs, in ascending order: nothing unverified rides along.
-        var needed = MerkleTree.NeededHashes(share, p.N, includeLeaf: true);
-        if (shareHashes.Length != needed.Length * ShareHeader.ShareHashEntrySize)
+        if (ShareHashChain.Problem(share, p.N, shareHashes, tree.Root, _extension!.ShareRootHash) is { } problem)
         {
-            throw new CorruptShareException(share, $"its share hash list has {shareHashes.Length} bytes, not {needed.Length} entries");
-        }
-
-        var nodes = new Dictionary<int, byte[]>();
-        for (var i = 0; i < needed.Length; i++)
-        {
-            var entry = shareHashes.Slice(i * ShareHeader.ShareHashEntrySize, ShareHeader.ShareHashEntrySize);
-            int node = BinaryPrimitives.ReadUInt16BigEndian(entry);
-            if (node != needed[i])
-            {
-                throw new CorruptShareException(share, $"its share hash list has node {node} where node {needed[i]} belongs");
-            }
-
-            nodes[node] = entry[2..].ToArray();
-        }
-
-        if (!nodes[MerkleTree.WidthFor(p.N) - 1 + share].AsSpan().SequenceEqual(tree.Root))
-        {
-            throw new CorruptShareException(share, "its block hash tree does not match its entry in the share hash tree");
-        }
-
-        Span<byte> shareRoot = stackalloc byte[HashSize];
-        MerkleTree.TryComputeRoot(share, p.N, tree.Root, nodes, shareRoot);
-        if (!shareRoot.SequenceEqual(_extension!.ShareRootHash))
-        {
-            throw new CorruptShareException(share, "its share hashes do not lead to the share root hash in the URI extension block");
+            throw new CorruptShareException(share, problem);
         }
 
         _blockLeaves[share] = tree.Nodes.Slice((tree.Width - 1) * HashSize, p.SegmentCount * HashSize).ToArray();

@@ -142,6 +142,13 @@ public static class ShareVerifier
         return await VerifyAsync(decoder, share, read, segments, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Reads share <paramref name="share"/>'s URI extension block (the header, then the block) without
+    /// checking it against anything; a share too damaged to find it in is a <see cref="CorruptShareException"/>.
+    /// </summary>
+    public static async Task<byte[]> ReadUriExtensionAsync(int share, ShareRangeReader read, CancellationToken cancellationToken) =>
+        (await ReadExtensionAsync(share, read, cancellationToken).ConfigureAwait(false)).Extension;
+
     // The header and URI extension block, checked against the decoder's cap.
     private static async Task<(ShareHeader Header, byte[] Extension)> AcceptExtensionAsync(ChkDecoder decoder, int share, ShareRangeReader read, CancellationToken cancellationToken)
     {

@@ -67,6 +67,9 @@ public sealed record CorruptionReport(string Reason, IReadOnlyList<int>? Blocks 
 /// </summary>
 public sealed record CorruptionFinding(bool Confirmed, string? Finding = null);
 
+/// <summary>Body of <c>POST /storage/v1/immutable/{si}/{n}/proof</c>: the blocks (segment numbers, 1 to 16, distinct) to prove.</summary>
+public sealed record ProofRequest(IReadOnlyList<int>? Blocks);
+
 /// <summary>Every 4xx answer's body.</summary>
 public sealed record ErrorBody(string Error);
 

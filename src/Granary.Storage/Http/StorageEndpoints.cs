@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Granary.Core.Chk;
 using Granary.Core.Formats;
 using Granary.Core.Protocol;
 using Granary.Hosting;
@@ -47,6 +48,7 @@ internal static class StorageEndpoints
         v1.MapGet("/immutable/{index}/{share}", (string index, string share, HttpContext context, ImmutableStore store) =>
             ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
         v1.MapPost("/immutable/{index}/{share}/corrupt", ReportCorruptionAsync);
+        v1.MapPost("/immutable/{index}/{share}/proof", ProveAsync);
         v1.MapPut("/lease/{index}", RenewLease);
         v1.MapPost("/mutable/{index}/read-test-write", ReadTestWriteAsync);
         v1.MapPost("/mutable/{index}/{share}/corrupt", ReportMutableCorruptionAsync);
@@ -133,6 +135,21 @@ internal static class StorageEndpoints
             WriteStatus.WrongSecret => throw new ProblemException(401, "the upload secret is not the one that allocated this share"),
             _ => throw new ProblemException(404, "no upload of this share is in progress"),
         };
+    }
+
+    private static async Task<IResult> ProveAsync(string index, string share, HttpRequest request, ImmutableStore store, CancellationToken cancellationToken)
+    {
+        var storageIndex = RequestParsing.Index(index);
+        var shareNumber = RequestParsing.Share(share);
+        var body = await ReadJsonAsync<ProofRequest>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        if (body.Blocks is not { Count: > 0 and <= ShareProof.MaxBlocks } blocks || blocks.Distinct().Count() != blocks.Count || blocks.Any(b => b < 0))
+        {
+            throw new ProblemException(400, $"blocks must list 1 to {ShareProof.MaxBlocks} distinct block numbers (0 or more)");
+        }
+
+        var path = store.SharePath(storageIndex, shareNumber) ?? throw new ProblemException(404, "this node holds no such share");
+        var proof = await ShareProver.ProveAsync(path, blocks, cancellationToken).ConfigureAwait(false);
+        return Results.Bytes(proof.Serialize(), "application/octet-stream");
     }
 
     // The node checks the share itself, and only what its own check finds counts, so a false
