@@ -148,8 +148,40 @@ internal static class StorageEndpoints
         }
 
         var path = store.SharePath(storageIndex, shareNumber) ?? throw new ProblemException(404, "this node holds no such share");
-        var proof = await ShareProver.ProveAsync(path, blocks, cancellationToken).ConfigureAwait(false);
-        return Results.Bytes(proof.Serialize(), "application/octet-stream");
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        ShareRangeReader read = (offset, destination, _) => ValueTask.FromResult(ReadFully(handle, destination.Span, offset));
+        ShareProof? proof;
+        try
+        {
+            proof = await ShareProver.ProveAsync(shareNumber, read, blocks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CorruptShareException e)
+        {
+            // The node cannot prove from what it holds; the auditor counts that as a failure like any other.
+            throw new ProblemException(409, $"this node's copy of the share cannot be proved from: {e.Reason}");
+        }
+
+        return proof is null
+            ? throw new ProblemException(416, "a block asked for is past the share's last block")
+            : Results.Bytes(proof.Serialize(), "application/octet-stream");
+    }
+
+    // Small reads of a local file: synchronous is cheaper than a trip through the thread pool.
+    private static int ReadFully(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> destination, long offset)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var read = RandomAccess.Read(handle, destination[total..], offset + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
     }
 
     // The node checks the share itself, and only what its own check finds counts, so a false
