@@ -40,7 +40,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         string[] paths =
         [
             "version", "immutable/{si}", "immutable/{si}/{n}", "immutable/{si}/{n}/abort", "immutable/{si}/shares",
-            "immutable/{si}/{n}/corrupt", "lease/{si}", "mutable/{si}/read-test-write", "mutable/{si}/shares", "mutable/{si}/{n}",
+            "immutable/{si}/{n}/corrupt", "immutable/{si}/{n}/proof", "lease/{si}", "mutable/{si}/read-test-write", "mutable/{si}/shares", "mutable/{si}/{n}",
         ];
         string[] secrets = ["upload-secret", "lease-renew-secret", "lease-cancel-secret", "write-enabler", "junk"];
         for (var i = 0; i < 400; i++)
