@@ -50,11 +50,14 @@ internal static partial class StorageLog
     [LoggerMessage(1203, LogLevel.Information, "Kept immutable share {Share} of {StorageIndex}: the node's own check finds it sound")]
     public static partial void ReportedShareSound(ILogger logger, string storageIndex, int share);
 
-    [LoggerMessage(1301, LogLevel.Information, "Garbage collection removed {StorageIndex} ({Bytes} bytes): every lease expired")]
-    public static partial void Collected(ILogger logger, string storageIndex, long bytes);
+    [LoggerMessage(1301, LogLevel.Information, "Garbage collection removed {Kind} {StorageIndex} ({Bytes} bytes): its last lease expired at {Expired:o}, past the grace period")]
+    public static partial void Collected(ILogger logger, string kind, string storageIndex, long bytes, DateTimeOffset expired);
 
-    [LoggerMessage(1302, LogLevel.Information, "Garbage collection pass examined {Buckets} buckets and removed {Removed}")]
-    public static partial void CollectionPass(ILogger logger, int buckets, int removed);
+    [LoggerMessage(1302, LogLevel.Information, "Garbage collection pass examined {Buckets} buckets and removed {Removed}{DryRun}")]
+    public static partial void CollectionPass(ILogger logger, int buckets, int removed, string dryRun);
+
+    [LoggerMessage(1303, LogLevel.Information, "Garbage collection (dry run) would remove {Kind} {StorageIndex} ({Bytes} bytes): its last lease expired at {Expired:o}, past the grace period")]
+    public static partial void WouldCollect(ILogger logger, string kind, string storageIndex, long bytes, DateTimeOffset expired);
 
     [LoggerMessage(1401, LogLevel.Warning, "Rejected request {Method} {Path}: {Status} {Reason}")]
     public static partial void Rejected(ILogger logger, string method, string path, int status, string reason);

@@ -53,6 +53,9 @@ public sealed class StorageNodeOptions
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan LeaseDuration => TimeSpan.FromDays(LeaseDurationDays);
 
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan LeaseGrace => TimeSpan.FromDays(GarbageCollection.GraceDays);
+
     /// <summary>Throws <see cref="InvalidOperationException"/> naming the first setting that makes no sense.</summary>
     public void Validate()
     {
@@ -71,6 +74,7 @@ public sealed class StorageNodeOptions
         Require(UploadIdleTimeoutMinutes >= 1, "uploadIdleTimeoutMinutes must be at least 1");
         Require(GarbageCollection.IntervalSeconds >= 1, "garbageCollection.intervalSeconds must be at least 1");
         Require(GarbageCollection.BucketsPerSecond >= 1, "garbageCollection.bucketsPerSecond must be at least 1");
+        Require(GarbageCollection.GraceDays is >= 0 and <= 3650, $"garbageCollection.graceDays {GarbageCollection.GraceDays} is not between 0 and 3650");
         Require(HubPingSeconds is >= 1 and <= 3600, "hubPingSeconds must be between 1 and 3600");
         foreach (var hub in Hubs)
         {
@@ -99,12 +103,19 @@ public sealed class StorageNodeOptions
 }
 
 /// <summary>
-/// Removing shares whose leases have all expired. Off by default, as in Tahoe-LAFS: a farmer turns
-/// it on knowingly, since it deletes data.
+/// Removing shares whose leases have all expired. On by default (unlike Tahoe-LAFS) now that clients
+/// and hubs renew leases: a share is removed once every lease on it ran out more than
+/// <see cref="GraceDays"/> ago. <see cref="DryRun"/> logs what would go and removes nothing.
 /// </summary>
 public sealed class GarbageCollectionOptions
 {
-    public bool Enabled { get; set; }
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Days a share is kept after its last lease expired, so a renewal that comes late still finds it.</summary>
+    public int GraceDays { get; set; } = 7;
+
+    /// <summary>Log each share a sweep would remove (event 1303) and remove nothing.</summary>
+    public bool DryRun { get; set; }
 
     /// <summary>Seconds between the starts of two sweeps over every bucket.</summary>
     public int IntervalSeconds { get; set; } = 3600;

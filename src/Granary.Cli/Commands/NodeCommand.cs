@@ -35,9 +35,13 @@ internal static class NodeCommand
         var dht = new Option<bool>("--dht") { Description = "Join the DHT and publish this node's storage URL there (implied by --dht-bootstrap)." };
         var dhtPort = new Option<int?>("--dht-port") { Description = "UDP port for the DHT (default: a free port, chosen now and kept).", HelpName = "PORT" };
         var dhtBootstrap = new Option<string[]>("--dht-bootstrap") { Description = "A DHT node to join through, HOST:PORT (repeatable).", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
+        var leaseDays = new Option<int>("--lease-days") { Description = "How long a lease added or renewed here runs.", DefaultValueFactory = _ => 31, HelpName = "DAYS" };
+        var graceDays = new Option<int>("--lease-grace-days") { Description = "How long a share is kept after its last lease expired, before lease expiry removes it.", DefaultValueFactory = _ => 7, HelpName = "DAYS" };
+        var noExpiry = new Option<bool>("--no-lease-expiry") { Description = "Never remove shares whose leases expired (Tahoe-LAFS's default)." };
+        var dryRun = DryRunOption();
         var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.")
         {
-            dir, port, host, capacity, reserved, hubs, payout, dht, dhtPort, dhtBootstrap,
+            dir, port, host, capacity, reserved, hubs, payout, dht, dhtPort, dhtBootstrap, leaseDays, graceDays, noExpiry, dryRun,
         };
         CommandRunner.SetAction(command, async (context, _) =>
         {
@@ -50,6 +54,13 @@ internal static class NodeCommand
                 Reserved = Size("--reserved", parse.GetValue(reserved)!),
                 Hubs = [.. parse.GetValue(hubs) ?? []],
                 PayoutAddress = parse.GetValue(payout),
+                LeaseDurationDays = parse.GetValue(leaseDays),
+                GarbageCollection = new GarbageCollectionOptions
+                {
+                    Enabled = !parse.GetValue(noExpiry),
+                    GraceDays = parse.GetValue(graceDays),
+                    DryRun = parse.GetValue(dryRun),
+                },
             };
             var seeds = parse.GetValue(dhtBootstrap) ?? [];
             if (parse.GetValue(dht) || seeds.Length > 0 || parse.GetValue(dhtPort) is not null)
@@ -69,6 +80,7 @@ internal static class NodeCommand
 
             await context.Output.WriteLineAsync($"created node {node.Key.NodeId} in {node.Path}");
             await context.Output.WriteLineAsync($"storage URL: {node.Url}");
+            await context.Output.WriteLineAsync(ExpiryText(node.Options));
             if (node.Options.Dht is { } settings)
             {
                 await context.Output.WriteLineAsync($"will join the DHT on UDP port {settings.Port}{(settings.Bootstrap.Count > 0 ? " through " + string.Join(", ", settings.Bootstrap) : " as its first node")}");
@@ -87,10 +99,16 @@ internal static class NodeCommand
     private static Command Run()
     {
         var dir = DirArgument();
-        var command = new Command("run", "Serve the node until Ctrl-C or SIGTERM. Prints its storage URL on standard output; logs go to standard error.") { dir };
+        var dryRun = DryRunOption();
+        var command = new Command("run", "Serve the node until Ctrl-C or SIGTERM. Prints its storage URL on standard output; logs go to standard error.") { dir, dryRun };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var node = Open(context.Parse.GetValue(dir)!);
+            if (context.Parse.GetValue(dryRun))
+            {
+                node.Options.GarbageCollection.DryRun = true; // for this run only: node.json is left as it is
+            }
+
             var app = StorageNodeHost.Build(node, new ServerHostOptions { Logging = Daemon.ConfigureLogging });
             Func<IAsyncDisposable?>? dht = node.Options.Dht is null ? null : () => DhtPresence.JoinAndPublish(
                 node,
@@ -113,10 +131,22 @@ internal static class NodeCommand
             await context.Output.WriteLineAsync($"address:      {node.Key.Address}");
             await context.Output.WriteLineAsync($"storage URL:  {node.Url}");
             await context.Output.WriteLineAsync($"capacity:     {ByteSize.Format(node.Options.Capacity)} (reserving {ByteSize.Format(node.Options.Reserved)} of free disk)");
+            await context.Output.WriteLineAsync($"leases:       {ExpiryText(node.Options)}");
             return GranaryCli.Success;
         });
         return command;
     }
+
+    private static Option<bool> DryRunOption() =>
+        new("--lease-expiry-dry-run") { Description = "Log each share lease expiry would remove (event 1303) and remove nothing." };
+
+    private static string ExpiryText(StorageNodeOptions options) =>
+        $"leases run {options.LeaseDurationDays} days; " + (options.GarbageCollection switch
+        {
+            { Enabled: false } => "shares whose leases expired are kept (lease expiry off)",
+            { DryRun: true } => $"lease expiry in dry run: logs shares unleased for {options.GarbageCollection.GraceDays} days, removes nothing",
+            var gc => $"shares unleased for {gc.GraceDays} days are removed",
+        });
 
     private static NodeDirectory Open(DirectoryInfo dir)
     {

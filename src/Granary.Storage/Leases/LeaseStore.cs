@@ -4,19 +4,6 @@ using System.Text.Json.Serialization;
 
 namespace Granary.Storage.Leases;
 
-/// <summary>What a bucket's leases say about keeping it.</summary>
-internal enum LeaseState
-{
-    /// <summary>No readable lease: keep the data (a missing or broken lease file is never a reason to delete).</summary>
-    Unknown,
-
-    /// <summary>At least one lease runs into the future.</summary>
-    Live,
-
-    /// <summary>Every lease has run out: the garbage collector may delete the bucket.</summary>
-    Expired,
-}
-
 /// <summary>
 /// The leases on a bucket or slot, in a small versioned JSON file beside its shares. A lease is the
 /// SHA-256 of its renew and cancel secrets (never the secrets) and an expiry; presenting the same
@@ -73,22 +60,10 @@ internal sealed class LeaseStore(TimeProvider time, TimeSpan duration)
         }
     }
 
-    public LeaseState State(string leasesFile)
-    {
-        lock (LockFor(leasesFile))
-        {
-            var leases = ReadLeases(leasesFile);
-            if (leases is null || leases.Count == 0)
-            {
-                return LeaseState.Unknown;
-            }
-
-            var now = time.GetUtcNow().ToUnixTimeSeconds();
-            return leases.Any(l => l.Expires > now) ? LeaseState.Live : LeaseState.Expired;
-        }
-    }
-
-    /// <summary>The latest expiry among a bucket's leases, if any.</summary>
+    /// <summary>
+    /// The latest expiry among a bucket's leases; null when it has no readable lease (a missing or
+    /// broken lease file is never a reason to delete).
+    /// </summary>
     public DateTimeOffset? LatestExpiry(string leasesFile)
     {
         lock (LockFor(leasesFile))
