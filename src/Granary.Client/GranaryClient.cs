@@ -77,4 +77,13 @@ public sealed class GranaryClient
     /// </summary>
     public Task<int> RenewLeasesAsync(Maintenance.CheckReport report, CancellationToken cancellationToken) =>
         Maintenance.LeaseRenewal.RenewAsync(this, report, cancellationToken);
+
+    /// <summary>
+    /// Tahoe's deep-check: checks every object reachable from <paramref name="start"/> (each storage
+    /// index once, so cycles end), and as <paramref name="options"/> ask verifies, repairs and
+    /// renews leases; reports each object to <paramref name="progress"/> as it is done. A failure
+    /// that belongs to one object is recorded in its entry and the walk goes on.
+    /// </summary>
+    public Task<Maintenance.DeepCheckReport> DeepCheckAsync(FilesystemNode start, Maintenance.DeepCheckOptions options, IProgress<Maintenance.DeepCheckEntry>? progress, CancellationToken cancellationToken) =>
+        new Maintenance.DeepChecker(this, options).RunAsync(start, progress, cancellationToken);
 }

@@ -1,3 +1,4 @@
+using Granary.Client.Maintenance;
 using Granary.Core.Caps;
 using Granary.Core.Directories;
 
@@ -12,6 +13,9 @@ public sealed record DeepEntry(IReadOnlyList<string> Path, FilesystemNode Node, 
 {
     public DirectoryContents? Contents { get; init; }
 
+    /// <summary>Why a directory's contents could not be read, when the walk was asked to go on past it (its children are not walked).</summary>
+    public string? ReadError { get; init; }
+
     public long? DirectorySize { get; init; }
 }
 
@@ -23,7 +27,16 @@ public sealed record DeepEntry(IReadOnlyList<string> Path, FilesystemNode Node, 
 /// </summary>
 public static class DeepTraversal
 {
-    public static async IAsyncEnumerable<DeepEntry> WalkAsync(NodeMaker nodes, FilesystemNode start, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Walks from <paramref name="start"/>; a directory that cannot be read ends the walk with its exception.</summary>
+    public static IAsyncEnumerable<DeepEntry> WalkAsync(NodeMaker nodes, FilesystemNode start, CancellationToken cancellationToken) =>
+        WalkAsync(nodes, start, continuePastUnreadable: false, cancellationToken);
+
+    /// <summary>
+    /// Walks from <paramref name="start"/>; with <paramref name="continuePastUnreadable"/>, a directory
+    /// whose contents the grid cannot give (too few shares, a malformed listing) is yielded with its
+    /// <see cref="DeepEntry.ReadError"/> and the walk goes on without its children.
+    /// </summary>
+    public static async IAsyncEnumerable<DeepEntry> WalkAsync(NodeMaker nodes, FilesystemNode start, bool continuePastUnreadable, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var stack = new Stack<DeepEntry>();
@@ -43,7 +56,23 @@ public static class DeepTraversal
                 continue;
             }
 
-            var (contents, size) = await directory.ReadAsync(cancellationToken).ConfigureAwait(false);
+            (DirectoryContents Contents, long Size)? read = null;
+            string? error = null;
+            try
+            {
+                read = await directory.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (continuePastUnreadable && GridFailure.Is(e))
+            {
+                error = e.Message;
+            }
+
+            if (read is not var (contents, size))
+            {
+                yield return entry with { ReadError = error };
+                continue;
+            }
+
             yield return entry with { Contents = contents, DirectorySize = size };
             var children = contents.Children
                 .Where(c => c.Cap is not null)
