@@ -26,6 +26,7 @@ public static class GranaryCli
         root.Subcommands.Add(PutCommand.Create());
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(DeepCheckCommand.Create());
         root.Subcommands.Add(AliasCommand.Create());
         root.Subcommands.Add(MkdirCommand.Create());
         root.Subcommands.Add(LsCommand.Create());

@@ -34,14 +34,31 @@ internal sealed class ProgressLine : IDisposable
         _drawn = true;
     }
 
+    /// <summary>Shows <paramref name="text"/> (a count and the item at hand, say), cut to the line's width.</summary>
+    public void Show(string text)
+    {
+        if (_terminal is null || _clock.ElapsedMilliseconds - _lastDraw < 100)
+        {
+            return;
+        }
+
+        _lastDraw = _clock.ElapsedMilliseconds;
+        _terminal.Write("\r" + (text.Length > 72 ? text[..71] + "…" : text.PadRight(72)));
+        _drawn = true;
+    }
+
     /// <summary>Starts timing a new phase.</summary>
     public void Restart() => _clock.Restart();
 
-    public void Dispose()
+    /// <summary>Blanks the line, so that a line of output can be written in its place.</summary>
+    public void Clear()
     {
         if (_drawn)
         {
             _terminal!.Write("\r" + new string(' ', 72) + "\r");
+            _drawn = false;
         }
     }
+
+    public void Dispose() => Clear();
 }

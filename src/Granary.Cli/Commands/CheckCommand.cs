@@ -5,7 +5,7 @@ using Granary.Core.Caps;
 
 namespace Granary.Cli.Commands;
 
-/// <summary><c>granary check CAP [--verify] [--repair] [--json]</c>: a file's health, and restoring it.</summary>
+/// <summary><c>granary check CAP [--verify] [--repair] [--add-lease] [--json]</c>: a file's health, and restoring it.</summary>
 internal static class CheckCommand
 {
     public static Command Create()
@@ -13,11 +13,12 @@ internal static class CheckCommand
         var capArgument = new Argument<string>("TARGET") { Description = "A file or directory: a cap (a verify cap can check, not repair) or alias:path." };
         var verify = new Option<bool>("--verify") { Description = "Read every block of every copy and check it (slow: reads n/k times the file)." };
         var repair = new Option<bool>("--repair") { Description = "Make missing (and, with --verify, corrupt) shares again and place them on other servers." };
+        var addLease = AddLeaseOption();
         var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
         var clientDir = ClientOptions.ClientDir();
         var command = new Command("check", "Report which servers hold which shares of a file; optionally verify every block and repair. Exit code 0 when healthy, 1 when not.")
         {
-            capArgument, verify, repair, json, clientDir,
+            capArgument, verify, repair, addLease, json, clientDir,
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -37,10 +38,16 @@ internal static class CheckCommand
             var node = await client.Nodes.ResolveAsync(target, cancellationToken);
             CheckReport report;
             RepairResult? repaired = null;
+            int? leases = null;
             using (var line = new ProgressLine(context))
             {
                 var progress = ClientOptions.Progress(line);
                 report = await node.CheckAsync(context.Parse.GetValue(verify), progress, cancellationToken);
+                if (context.Parse.GetValue(addLease))
+                {
+                    leases = await client.RenewLeasesAsync(report, cancellationToken);
+                }
+
                 if (context.Parse.GetValue(repair))
                 {
                     repaired = await node.RepairAsync(report, progress, cancellationToken);
@@ -59,6 +66,7 @@ internal static class CheckCommand
                     report.Verified,
                     before = Summary(report),
                     repairedShares = repaired?.SharesMade,
+                    leasesRenewed = leases,
                     after = repaired is null ? null : Summary(repaired.After),
                     problems = report.Problems,
                 }, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
@@ -78,6 +86,11 @@ internal static class CheckCommand
                 }
 
                 await context.Output.WriteLineAsync(report.Summary);
+                if (leases is { } renewed)
+                {
+                    await context.Output.WriteLineAsync(LeaseText(renewed));
+                }
+
                 if (repaired is not null)
                 {
                     await context.Output.WriteLineAsync(repaired.SharesMade.Count == 0
@@ -91,7 +104,13 @@ internal static class CheckCommand
         return command;
     }
 
-    private static object Summary(CheckReport report) => new
+    /// <summary>The <c>--add-lease</c> option check and deep-check take.</summary>
+    internal static Option<bool> AddLeaseOption() =>
+        new("--add-lease") { Description = "Add or renew this client's lease on every server holding shares, so that lease expiry keeps them another lease period." };
+
+    internal static string LeaseText(int servers) => $"leases: added or renewed on {servers} server{(servers == 1 ? "" : "s")}";
+
+    internal static object Summary(CheckReport report) => new
     {
         report.Healthy,
         report.Recoverable,
