@@ -27,6 +27,18 @@ public sealed class NodeCommandTests : IDisposable
         Assert.Contains("2 GiB", show.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new string[0], "leases run 31 days; shares unleased for 7 days are removed")]
+    [InlineData(new[] { "--no-lease-expiry" }, "leases run 31 days; shares whose leases expired are kept (lease expiry off)")]
+    [InlineData(new[] { "--lease-expiry-dry-run", "--lease-grace-days", "0" }, "leases run 31 days; lease expiry in dry run: logs shares unleased for 0 days, removes nothing")]
+    public async Task Show_states_how_the_node_expires_leases(string[] options, string expected)
+    {
+        var node = _dir.File("n");
+        Assert.Equal(0, (await Cli.RunAsync(["node", "create", node, .. options])).Exit);
+        var show = await Cli.RunAsync("node", "show", node);
+        Assert.Contains("leases:       " + expected, show.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Create_refuses_an_existing_node()
     {
@@ -41,6 +53,8 @@ public sealed class NodeCommandTests : IDisposable
     [InlineData("--capacity", "lots", "not a size")]
     [InlineData("--port", "70000", "between 1 and 65535")]
     [InlineData("--hub", "ftp://x", "not an http(s) URL")]
+    [InlineData("--lease-days", "0", "leaseDurationDays 0 is not between 1 and 3650")]
+    [InlineData("--lease-grace-days", "-1", "graceDays -1 is not between 0 and 3650")]
     public async Task Bad_node_arguments_exit_2(string option, string value, string reason)
     {
         var (exit, _, error) = await Cli.RunAsync("node", "create", _dir.File("n"), option, value);
