@@ -133,6 +133,31 @@ public sealed class DeepCheckCommandTests(SharedGrid shared) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task A_directory_that_cannot_be_listed_is_reported_and_the_walk_goes_on()
+    {
+        var (alias, _, _) = await TreeAsync();
+        using (var listing = JsonDocument.Parse(await OkAsync("ls", "--json", $"{alias}:")))
+        {
+            var sub = listing.RootElement[1].GetProperty("children").GetProperty("sub")[1].GetProperty("rw_uri").GetString()!;
+            var file = ((DirectoryCap)Cap.Parse(sub)).FileCap.ToString();
+            var shares = ShareFiles(file, _ => true).ToList();
+            Assert.NotEmpty(shares);
+            shares.ForEach(File.Delete);
+        }
+
+        var result = await Grid.RunAsync("deep-check", "--json", $"{alias}:");
+        Assert.Equal(1, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        var entries = json.RootElement.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(["", "notes.txt", "tiny.txt", "sub"], entries.Select(e => string.Join('/', e.GetProperty("path").EnumerateArray().Select(p => p.GetString()))));
+        var lost = entries[3];
+        Assert.False(lost.GetProperty("recoverable").GetBoolean());
+        Assert.StartsWith("could not list the directory", lost.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, json.RootElement.GetProperty("totals").GetProperty("healthy").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("totals").GetProperty("unrecoverable").GetInt32());
+    }
+
+    [Fact]
     public async Task Add_lease_renews_the_uploaders_lease_on_immutable_and_mutable_shares()
     {
         var (alias, big, notes) = await TreeAsync();
