@@ -27,6 +27,7 @@ public static class GranaryCli
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DeepCheckCommand.Create());
+        root.Subcommands.Add(KeepCommand.Create());
         root.Subcommands.Add(AliasCommand.Create());
         root.Subcommands.Add(MkdirCommand.Create());
         root.Subcommands.Add(LsCommand.Create());

@@ -38,6 +38,9 @@ public sealed class ClientConfig
     /// <summary>Use the encoding (needed, happy, total) the first reachable hub advises instead of the values above.</summary>
     public bool UseHubEncoding { get; set; } = true;
 
+    /// <summary>After an immutable upload, ask every hub to keep the file (its verify cap only): lease, audit and repair it.</summary>
+    public bool KeepWithHubs { get; set; } = true;
+
     /// <summary>A node that has not answered a request in this long is treated as failed for it.</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
 

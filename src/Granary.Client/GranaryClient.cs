@@ -12,8 +12,10 @@ namespace Granary.Client;
 /// </summary>
 public sealed class GranaryClient
 {
-    internal GranaryClient(ClientSettings settings, ClientSecrets secrets, StorageGrid grid, TimeProvider time, ILoggerFactory? loggers, IReadOnlyList<string> warnings)
+    internal GranaryClient(ClientSettings settings, ClientSecrets secrets, StorageGrid grid, TimeProvider time, ILoggerFactory? loggers, IReadOnlyList<string> warnings, IReadOnlyList<Uri> hubs, HttpClient http)
     {
+        Hubs = hubs;
+        Keeper = new Maintenance.HubKeeper(this, http);
         Settings = settings;
         Secrets = secrets;
         Grid = grid;
@@ -26,6 +28,12 @@ public sealed class GranaryClient
     public ClientSettings Settings { get; }
 
     public ClientSecrets Secrets { get; }
+
+    /// <summary>The hubs this client was built with (their introducers and keepers).</summary>
+    public IReadOnlyList<Uri> Hubs { get; }
+
+    /// <summary>Asks the hubs to keep files: lease, audit and repair them (docs/keeper.md).</summary>
+    public Maintenance.HubKeeper Keeper { get; }
 
     /// <summary>The storage servers this client uses.</summary>
     public StorageGrid Grid { get; }

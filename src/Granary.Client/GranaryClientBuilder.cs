@@ -165,7 +165,9 @@ public sealed class GranaryClientBuilder
         var secrets = _secrets ?? new ClientSecrets(
             () => throw new InvalidOperationException("This client was built without a convergence secret."),
             () => throw new InvalidOperationException("This client was built without a lease secret."));
-        return new GranaryClient(_settings, secrets, new StorageGrid(servers, _http ?? SharedHttp.Value, _settings.Timeout), _time, _loggers, warnings);
+        var http = _http ?? SharedHttp.Value;
+        var hubs = _hubs.Select(h => Uri.TryCreate(h, UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>().ToList();
+        return new GranaryClient(_settings, secrets, new StorageGrid(servers, http, _settings.Timeout), _time, _loggers, warnings, hubs, http);
     }
 }
 

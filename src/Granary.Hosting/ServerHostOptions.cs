@@ -8,7 +8,8 @@ public sealed class ServerHostOptions
     /// <summary>Listen on this port instead of the configured one (0: any free port).</summary>
     public int? Port { get; init; }
 
-    public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>The server's clock: the system's, or one a test steers (<see cref="SteerableClock"/>).</summary>
+    public TimeProvider Time { get; init; } = SteerableClock.FromEnvironment();
 
     /// <summary>Where log messages go; by default one line each on the console, ASP.NET Core's own only from warnings up.</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }

@@ -4,6 +4,7 @@ using Granary.Hub.Data;
 using Granary.Hub.Dataserv;
 using Granary.Hub.Downstream;
 using Granary.Hub.Introducer;
+using Granary.Hub.Keeper;
 using Granary.Hub.Tracker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -48,11 +49,15 @@ public static class HubHost
             builder.Services.AddHostedService(services => services.GetRequiredService<TrackerService>());
         }
 
+        var announcements = new AnnouncementStore(database);
+        builder.Services.AddSingleton(services => new KeeperService(
+            new KeeperStore(database), announcements, options, host.Time, services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.Keeper"), KeeperHttp.Value));
+        builder.Services.AddHostedService(services => services.GetRequiredService<KeeperService>());
+
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub");
         var trackerService = app.Services.GetService<TrackerService>();
         var farmers = new FarmerStore(database);
-        var announcements = new AnnouncementStore(database);
         var authenticator = new DataservAuthenticator(hub.Address, host.Time, TimeSpan.FromSeconds(options.AuthWindowSeconds));
         var dataserv = new DataservRouter(
             new DataservApi(farmers, authenticator, options, host.Time, hub.Address),
@@ -64,8 +69,9 @@ public static class HubHost
         app.UseHubErrors();
         app.Use(async (context, next) =>
         {
-            // The downstream node first: its root lies under dataserv's /api/.
-            if (!await downstream.TryHandleAsync(context).ConfigureAwait(false) && !await dataserv.TryHandleAsync(context).ConfigureAwait(false))
+            // The keeper's routes and the downstream node first: both lie under dataserv's /api/.
+            if (context.Request.Path.StartsWithSegments("/api/keeper", StringComparison.Ordinal)
+                || (!await downstream.TryHandleAsync(context).ConfigureAwait(false) && !await dataserv.TryHandleAsync(context).ConfigureAwait(false)))
             {
                 await next(context).ConfigureAwait(false);
             }
@@ -74,6 +80,7 @@ public static class HubHost
         // paths never reach it.
         app.UseRouting();
         app.MapIntroducer(announcements, options, host.Time, logger);
+        app.MapKeeper(app.Services.GetRequiredService<KeeperService>(), options, host.Time, logger);
         app.MapDashboard(farmers, announcements, options, host.Time, hub.Address, database.Description, GranaryWebApp.ApplicationVersion, trackerService);
         app.MapFallback(async (HttpContext context) =>
         {
@@ -84,6 +91,12 @@ public static class HubHost
         app.Lifetime.ApplicationStarted.Register(() => HubLog.Serving(logger, hub.Address, ListeningUrl(app).ToString(), database.Description));
         return app;
     }
+
+    // One connection pool for the keeper's requests to nodes, as a client has.
+    private static readonly Lazy<HttpClient> KeeperHttp = new(() => new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan });
+
+    /// <summary>The hub's keeper.</summary>
+    internal static KeeperService Keeper(WebApplication app) => app.Services.GetRequiredService<KeeperService>();
 
     /// <summary>The hub's tracker (null when it is turned off).</summary>
     public static TrackerService? Tracker(WebApplication app) => app.Services.GetService<TrackerService>();

@@ -47,6 +47,9 @@ public sealed class HubOptions
     /// <summary>The downstream node API: farmer tokens, chunk contracts and challenges (docs/proofs-of-storage.md).</summary>
     public Downstream.DownstreamOptions Downstream { get; set; } = new();
 
+    /// <summary>The keeper: audits, reputations, lease renewal and repair of the files clients ask the hub to keep (docs/keeper.md).</summary>
+    public Keeper.KeeperOptions Keeper { get; set; } = new();
+
     [JsonIgnore]
     public TimeSpan OnlineWindow => TimeSpan.FromSeconds(OnlineWindowSeconds);
 
@@ -70,6 +73,7 @@ public sealed class HubOptions
             $"encoding must satisfy 1 <= needed <= happy <= total <= 256 (it is {Encoding.Needed}/{Encoding.Happy}/{Encoding.Total})");
         Tracker.Validate(Host);
         Downstream.Validate();
+        Keeper.Validate();
         if (!string.IsNullOrEmpty(Database) && !Data.PostgresUrl.TryParse(Database, out _, out var error))
         {
             throw new InvalidOperationException($"Invalid hub configuration: database: {error}.");

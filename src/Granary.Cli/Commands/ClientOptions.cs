@@ -45,7 +45,7 @@ internal static class ClientOptions
         GranaryClient client;
         try
         {
-            client = await GranaryClientBuilder.FromDirectory(directory).BuildAsync(cancellationToken);
+            client = await GranaryClientBuilder.FromDirectory(directory).WithTime(Hosting.SteerableClock.FromEnvironment()).BuildAsync(cancellationToken);
         }
         catch (GridUnavailableException e)
         {

@@ -44,9 +44,11 @@ internal static class GridCommand
         var dir = DirOption();
         var basePort = new Option<int?>("--base-port") { Description = "The hub listens on BASE and node i on BASE+i (default: free ports chosen when each is first created)." };
         var capacity = new Option<string>("--capacity") { Description = "Capacity of each new node.", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
+        var auditInterval = new Option<int?>("--audit-interval") { Description = "The hub's keeper audits kept shares every SECONDS (default: the hub's, an hour).", HelpName = "SECONDS" };
+        var checkerInterval = new Option<int?>("--checker-interval") { Description = "The hub's keeper checks and repairs kept files every SECONDS (default: the hub's, four hours).", HelpName = "SECONDS" };
         var command = new Command("up", "Create (the first time) and start a hub and the grid's nodes; stays in the foreground until Ctrl-C or SIGTERM, then stops them all.")
         {
-            nodes, dir, basePort, capacity,
+            nodes, dir, basePort, capacity, auditInterval, checkerInterval,
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -81,7 +83,12 @@ internal static class GridCommand
             var processes = new List<(string Name, string Dir, Process Process, string Url)>();
             try
             {
-                var (hubProcess, hubUrl) = await StartHubAsync(hubDir, movable: fixedPorts is null, cancellationToken);
+                string[] keeperFlags =
+                [
+                    .. context.Parse.GetValue(auditInterval) is int audit ? ["--audit-interval", audit.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+                    .. context.Parse.GetValue(checkerInterval) is int check ? ["--checker-interval", check.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+                ];
+                var (hubProcess, hubUrl) = await StartHubAsync(hubDir, keeperFlags, movable: fixedPorts is null, cancellationToken);
                 processes.Add(("hub", hubDir, hubProcess, hubUrl.ToString()));
                 for (var i = 0; i < count; i++)
                 {
@@ -169,9 +176,11 @@ internal static class GridCommand
             using var http = StorageClient.CreateHttpClient();
             var hub = state.Hub is { } h ? new { h.Name, h.Pid, alive = IsAlive(h.Pid), url = h.Url, h.Dir, health = await HubHealthAsync(http, h.Url, cancellationToken) } : null;
             var gateway = state.Gateway is { } g ? new { g.Name, g.Pid, alive = IsAlive(g.Pid), url = g.Url, g.Dir, health = await GatewayHealthAsync(http, g.Url, cancellationToken) } : null;
+            var keeper = state.Hub is { } keeperHub ? await KeeperViewAsync(http, keeperHub.Url, cancellationToken) : null;
             var rows = await Task.WhenAll(state.Nodes.Select(async node =>
             {
                 var url = StorageUrl.Parse(node.Url);
+                var audits = keeper?.Nodes.GetValueOrDefault(url.NodeId.ToString());
                 var alive = IsAlive(node.Pid);
                 string health;
                 try
@@ -186,12 +195,12 @@ internal static class GridCommand
                     health = alive ? "not answering" : "down";
                 }
 
-                return new { node.Name, node.Pid, alive, url = url.BaseAddress.ToString(), node.Dir, health };
+                return new { node.Name, node.Pid, alive, url = url.BaseAddress.ToString(), node.Dir, health, keeper = audits };
             }));
 
             if (context.Parse.GetValue(json))
             {
-                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), hub, gateway, nodes = rows },
+                await context.Output.WriteLineAsync(JsonSerializer.Serialize(new { supervisor = state.Supervisor, supervisorAlive = IsAlive(state.Supervisor), hub, gateway, nodes = rows, keptFiles = keeper?.Files },
                     new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
             }
             else
@@ -209,7 +218,17 @@ internal static class GridCommand
 
                 foreach (var row in rows)
                 {
-                    await context.Output.WriteLineAsync($"  {row.Name,-7}  pid {row.Pid,-7}  {row.url,-26}  {row.health}  {row.Dir}");
+                    var audits = row.keeper is { } k ? $"  [{k.State}, score {k.Score:0.000}, audits {k.AuditsPassed} passed {k.AuditsFailed} failed]" : "";
+                    await context.Output.WriteLineAsync($"  {row.Name,-7}  pid {row.Pid,-7}  {row.url,-26}  {row.health}  {row.Dir}{audits}");
+                }
+
+                if (keeper is not null)
+                {
+                    await context.Output.WriteLineAsync($"  kept files: {keeper.Files.Count}, {keeper.Files.Count(f => f.HealthyShares < f.Total)} below n healthy shares");
+                    foreach (var file in keeper.Files.Where(f => f.HealthyShares < f.Total).Take(10))
+                    {
+                        await context.Output.WriteLineAsync($"    {file.StorageIndex}  {file.HealthyShares}/{file.Total} healthy  last repair {file.LastRepair?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "never"}");
+                    }
                 }
             }
 
@@ -292,9 +311,9 @@ internal static class GridCommand
         return (process, new Uri(line));
     }
 
-    private static async Task<(Process Process, Uri Url)> StartHubAsync(string hubDir, bool movable, CancellationToken cancellationToken)
+    private static async Task<(Process Process, Uri Url)> StartHubAsync(string hubDir, string[] flags, bool movable, CancellationToken cancellationToken)
     {
-        var (process, line) = await StartDaemonAsync(() => ["hub", "run", hubDir], hubDir, "hub.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), movable, () =>
+        var (process, line) = await StartDaemonAsync(() => ["hub", "run", hubDir, .. flags], hubDir, "hub.log", text => Uri.TryCreate(text, UriKind.Absolute, out _), movable, () =>
         {
             var hub = HubDirectory.Open(hubDir);
             hub.Options.Port = NodeCommand.FreePort();
@@ -364,6 +383,34 @@ internal static class GridCommand
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             return "not answering";
+        }
+    }
+
+    private sealed record KeeperNodeView(string Id, long AuditsPassed, long AuditsFailed, double Score, string State);
+
+    private sealed record KeeperFileView(string StorageIndex, int Total, int HealthyShares, DateTimeOffset? LastAudit, DateTimeOffset? LastRepair);
+
+    private sealed record KeeperNodes(List<KeeperNodeView> Nodes);
+
+    private sealed record KeeperFiles(List<KeeperFileView> Files);
+
+    private sealed record KeeperView(Dictionary<string, KeeperNodeView> Nodes, List<KeeperFileView> Files);
+
+    // The hub keeper's view of nodes and kept files; null when the hub does not answer.
+    private static async Task<KeeperView?> KeeperViewAsync(HttpClient http, string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(TimeSpan.FromSeconds(3));
+            var json = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+            var nodes = await http.GetFromJsonAsync<KeeperNodes>(new Uri(new Uri(url), "api/keeper/nodes"), json, deadline.Token);
+            var files = await http.GetFromJsonAsync<KeeperFiles>(new Uri(new Uri(url), "api/keeper/files"), json, deadline.Token);
+            return new KeeperView(nodes?.Nodes.ToDictionary(n => n.Id) ?? [], files?.Files ?? []);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException)
+        {
+            return null;
         }
     }
 

@@ -84,10 +84,14 @@ internal static class HubCommand
         var testChunkSize = new Option<string>("--test-chunk-size") { Description = "Downstream: the size of every test chunk handed out, e.g. 32MiB (default 33554432).", HelpName = "SIZE" };
         var maxTokensPerIp = new Option<int?>("--max-tokens-per-ip") { Description = "Downstream: tokens one client IP may hold; 0 means no limit (default 5).", HelpName = "N" };
         var maxContractBytes = new Option<string>("--max-contract-bytes") { Description = "Downstream: contract bytes one address may ever be given, over all its tokens (default 1GiB).", HelpName = "SIZE" };
+        var auditInterval = new Option<int?>("--audit-interval") { Description = "Keeper: seconds between audit passes over the kept shares (default 3600).", HelpName = "SECONDS" };
+        var checkerInterval = new Option<int?>("--checker-interval") { Description = "Keeper: seconds between checker passes: reachability, lease renewal, healthy shares counted, repair (default 14400).", HelpName = "SECONDS" };
+        var leaseRenew = new Option<int?>("--keeper-lease-renew") { Description = "Keeper: seconds after which the hub renews its lease on a kept share (default 604800, a week).", HelpName = "SECONDS" };
+        var noKeeper = new Option<bool>("--no-keeper") { Description = "Do not keep files for clients (keeper.enabled false in hub.json does the same)." };
         var command = new Command("run", "Serve the hub until Ctrl-C or SIGTERM. Prints its URL on standard output (then 'tracker URL'); logs go to standard error.")
         {
             dir, urls, database, maxPing, onlineWindow, authWindow, cacheSeconds, trackerUrls, keepAlive, rateLimit, legacy, noTracker,
-            contractInterval, whitelist, testChunkSize, maxTokensPerIp, maxContractBytes,
+            contractInterval, whitelist, testChunkSize, maxTokensPerIp, maxContractBytes, auditInterval, checkerInterval, leaseRenew, noKeeper,
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -121,6 +125,10 @@ internal static class HubCommand
                 options.Downstream.TestChunkSize = Size(parse.GetValue(testChunkSize), "--test-chunk-size") ?? options.Downstream.TestChunkSize;
                 options.Downstream.MaxTokensPerIp = parse.GetValue(maxTokensPerIp) ?? options.Downstream.MaxTokensPerIp;
                 options.Downstream.MaxContractBytes = Size(parse.GetValue(maxContractBytes), "--max-contract-bytes") ?? options.Downstream.MaxContractBytes;
+                options.Keeper.AuditIntervalSeconds = parse.GetValue(auditInterval) ?? options.Keeper.AuditIntervalSeconds;
+                options.Keeper.CheckerIntervalSeconds = parse.GetValue(checkerInterval) ?? options.Keeper.CheckerIntervalSeconds;
+                options.Keeper.LeaseRenewSeconds = parse.GetValue(leaseRenew) ?? options.Keeper.LeaseRenewSeconds;
+                options.Keeper.Enabled &= !parse.GetValue(noKeeper);
             });
 
             WebApplication app;

@@ -25,7 +25,8 @@ internal static class PutCommand
         var format = ClientOptions.Format("sdmf or mdmf: a mutable file of that format (implies --mutable).");
         var clientDir = ClientOptions.ClientDir();
         var json = new Option<bool>("--json") { Description = "Print a JSON summary (with the cap) instead of the cap alone." };
-        var command = new Command("put", "Encrypt, erasure-code and store a file on the grid; prints its cap.") { file, destination, mutable, format, clientDir, json };
+        var noKeep = new Option<bool>("--no-keep") { Description = "Do not ask the client's hubs to keep the file (by default an immutable file is handed to them by its verify cap, to lease, audit and repair; keepWithHubs in client.json turns it off for good)." };
+        var command = new Command("put", "Encrypt, erasure-code and store a file on the grid; prints its cap.") { file, destination, mutable, format, clientDir, json, noKeep };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var name = context.Parse.GetValue(file)!;
@@ -59,7 +60,8 @@ internal static class PutCommand
                 await using var input = new FileStream(spool ?? name, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 using var line = new ProgressLine(context);
                 var progress = ClientOptions.Progress(line);
-                var stored = await StoreAsync(client, target, mutableFormat, input, length, progress, cancellationToken);
+                var keep = directory.Config.KeepWithHubs && !context.Parse.GetValue(noKeep);
+                var stored = await StoreAsync(client, target, mutableFormat, input, length, keep, progress, cancellationToken);
                 line.Dispose();
 
                 foreach (var warning in stored.Warnings)
@@ -106,7 +108,7 @@ internal static class PutCommand
 
     private sealed record Stored(Cap Cap, Client.Upload.UploadResult? Upload, IReadOnlyList<string> Warnings);
 
-    private static async Task<Stored> StoreAsync(GranaryClient client, GridPath? target, MutableFormat? format, Stream input, long length, IProgress<TransferProgress> progress, CancellationToken cancellationToken)
+    private static async Task<Stored> StoreAsync(GranaryClient client, GridPath? target, MutableFormat? format, Stream input, long length, bool keep, IProgress<TransferProgress> progress, CancellationToken cancellationToken)
     {
         var existing = target is { IsRoot: false } ? await LinkCommand.TryResolveAsync(client, target, cancellationToken) : target is null ? null : client.Nodes.Create(target.Root);
         switch (existing)
@@ -130,7 +132,19 @@ internal static class PutCommand
         else
         {
             var upload = await client.UploadAsync(input, progress, cancellationToken);
-            stored = new Stored(upload.ReadCap, upload, upload.Warnings);
+            var warnings = upload.Warnings.ToList();
+            if (keep && client.Hubs.Count > 0 && upload.ReadCap is ChkReadCap read)
+            {
+                foreach (var answer in await client.Keeper.KeepAsync(read, cancellationToken))
+                {
+                    if (answer.Error is not null)
+                    {
+                        warnings.Add($"hub {answer.Hub} does not keep the file: {answer.Error}");
+                    }
+                }
+            }
+
+            stored = new Stored(upload.ReadCap, upload, warnings);
         }
 
         if (target is not null)

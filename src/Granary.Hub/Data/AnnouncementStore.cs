@@ -37,14 +37,14 @@ internal sealed class AnnouncementStore(HubDatabase database)
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    /// <summary>Announcements not yet expired at <paramref name="nowMicros"/>, most recent first.</summary>
+    /// <summary>Announcements not yet expired at <paramref name="nowMicros"/> of nodes the keeper has not disqualified, most recent first.</summary>
     public async Task<IReadOnlyList<AnnouncedServer>> LiveAsync(long nowMicros, CancellationToken cancellationToken)
     {
         var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var scope = connection.ConfigureAwait(false);
         using var command = Sql.Command(
             connection,
-            "SELECT node_id, storage_url, capacity, available, version, sequence, announced_at, expires_at FROM announcement WHERE expires_at > @now ORDER BY announced_at DESC, node_id",
+            "SELECT node_id, storage_url, capacity, available, version, sequence, announced_at, expires_at FROM announcement WHERE expires_at > @now AND node_id NOT IN (SELECT node_id FROM keeper_node WHERE state = 'Disqualified') ORDER BY announced_at DESC, node_id",
             ("now", nowMicros));
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var servers = new List<AnnouncedServer>();

@@ -1,0 +1,384 @@
+using System.Collections.Concurrent;
+using Granary.Client;
+using Granary.Client.Maintenance;
+using Granary.Client.Storage;
+using Granary.Core.Caps;
+using Granary.Core.Leases;
+using Granary.Core.Protocol;
+using Granary.Hub.Data;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Granary.Hub.Keeper;
+
+/// <summary>What registering a file to keep came to.</summary>
+internal sealed record KeepResult(KeepOutcome Outcome, int Shares, int Nodes);
+
+/// <summary>
+/// The keeper: holds the hub's own lease on every share of every kept file and renews it, audits
+/// nodes about the shares they hold (random blocks, chosen at challenge time, checked against the
+/// root the verify cap pins), keeps a reputation per node and disqualifies the bad, and repairs
+/// files whose healthy shares fall below the threshold — from the verify cap, so it never sees a
+/// read key or plaintext. Audits and checks run on their own intervals; a disqualification or a node
+/// lost wakes the checker at once.
+/// </summary>
+internal sealed class KeeperService(
+    KeeperStore store, AnnouncementStore announcements, HubOptions hubOptions, TimeProvider time, ILogger logger, HttpClient http) : BackgroundService
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly KeeperOptions _options = hubOptions.Keeper;
+    private readonly ConcurrentDictionary<long, AuditBasis> _bases = new();
+    private TaskCompletionSource _wakeChecker = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SemaphoreSlim _passGate = new(1, 1);
+    private LeaseSecrets? _leases;
+    private int _auditPasses;
+    private int _checkerPasses;
+
+    public KeeperStore Store => store;
+
+    /// <summary>Completed passes, for tests and the dashboard.</summary>
+    public int AuditPasses => Volatile.Read(ref _auditPasses);
+
+    public int CheckerPasses => Volatile.Read(ref _checkerPasses);
+
+    private int Threshold => _options.RepairThreshold > 0 ? _options.RepairThreshold : hubOptions.Encoding.Happy;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        await Task.WhenAll(
+            LoopAsync(TimeSpan.FromSeconds(_options.AuditIntervalSeconds), AuditPassAsync, wakeable: false, stoppingToken),
+            LoopAsync(TimeSpan.FromSeconds(_options.CheckerIntervalSeconds), CheckPassAsync, wakeable: true, stoppingToken)).ConfigureAwait(false);
+    }
+
+    private async Task LoopAsync(TimeSpan interval, Func<CancellationToken, Task> pass, bool wakeable, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wake = wakeable ? Volatile.Read(ref _wakeChecker).Task : Task.Delay(Timeout.Infinite, stoppingToken);
+            await Task.WhenAny(Task.Delay(interval, time, stoppingToken), wake).ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (wakeable && wake.IsCompleted)
+            {
+                Interlocked.Exchange(ref _wakeChecker, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            try
+            {
+                await pass(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or HttpRequestException or IOException or InvalidOperationException)
+            {
+                KeeperLog.PassFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>Registers a file to keep for a client: finds its shares, checks its URI extension block against the cap, leases every share.</summary>
+    public async Task<(KeepResult? Result, string? Problem)> KeepAsync(string client, ChkVerifyCap cap, CancellationToken cancellationToken)
+    {
+        var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
+        var found = await Task.WhenAll(servers.Select(async server =>
+        {
+            try
+            {
+                return (server, await WithTimeout(ct => server.Value.ListSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is StorageException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (server, Array.Empty<int>());
+            }
+        })).ConfigureAwait(false);
+        var holdings = found.SelectMany(f => f.Item2.Where(s => s < cap.N).Select(share => (Share: share, NodeId: f.server.Key))).ToList();
+        if (holdings.Count == 0)
+        {
+            return (null, "no node this hub knows holds a share of this file");
+        }
+
+        AuditBasis? basis = null;
+        foreach (var (share, node) in holdings)
+        {
+            try
+            {
+                basis = await WithTimeout(ct => ShareAudit.ReadBasisAsync(servers[node], cap, share, ct), cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception e) when (e is StorageException or FormatException or InvalidDataException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // another holder's copy may be sound
+            }
+        }
+
+        if (basis is null)
+        {
+            return (null, "no node's copy of the file's URI extension block matches the cap");
+        }
+
+        await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.KeepAsync(
+            client, cap.StorageIndex.ToString(), cap.ToString(), basis.Extension.ToArray(), cap.K, cap.N, holdings, _options.MaxFilesPerClient, time.Micros(), cancellationToken).ConfigureAwait(false);
+        var nodes = holdings.Select(h => h.NodeId).Distinct().ToList();
+        if (outcome == KeepOutcome.Added)
+        {
+            KeeperLog.Kept(logger, cap.StorageIndex.ToString(), client, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count);
+            await RenewLeasesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return (new KeepResult(outcome, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count), null);
+    }
+
+    /// <summary>One audit pass: the least recently audited shares, each challenged for random blocks.</summary>
+    public async Task AuditPassAsync(CancellationToken cancellationToken)
+    {
+        await _passGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
+            var shares = (await store.SharesToAuditAsync(_options.AuditsPerPass, cancellationToken).ConfigureAwait(false))
+                .Where(s => servers.ContainsKey(s.NodeId)) // a node no longer announced is the checker's to count as lost
+                .ToList();
+            var verdicts = new (KeptShare Share, AuditVerdict Verdict)[shares.Count];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, shares.Count),
+                new ParallelOptions { MaxDegreeOfParallelism = _options.AuditConcurrency, CancellationToken = cancellationToken },
+                async (i, ct) => verdicts[i] = (shares[i], await AuditAsync(servers[shares[i].NodeId], shares[i], ct).ConfigureAwait(false))).ConfigureAwait(false);
+
+            var now = time.Micros();
+            var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
+            var changed = new Dictionary<string, KeptNode>(StringComparer.Ordinal);
+            var decisions = new List<KeeperDecision>();
+            var disqualified = false;
+            foreach (var (share, verdict) in verdicts)
+            {
+                var node = changed.GetValueOrDefault(share.NodeId) ?? nodes.GetValueOrDefault(share.NodeId) ?? NewNode(share.NodeId, now);
+                var reputation = node.Reputation.After(verdict.Passed, _options);
+                if (!verdict.Passed)
+                {
+                    KeeperLog.AuditFailed(logger, share.NodeId, share.Share, share.File.StorageIndex, verdict.Failure ?? "failed");
+                    decisions.Add(new KeeperDecision(now, "audit-failed", share.NodeId, share.File.StorageIndex, $"share {share.Share}: {verdict.Failure}"));
+                }
+
+                var since = node.StateSince;
+                if (reputation.Standing != node.Reputation.Standing)
+                {
+                    since = now;
+                    disqualified |= reputation.Standing == NodeStanding.Disqualified;
+                    KeeperLog.StandingChanged(logger, share.NodeId, reputation.Standing, reputation.Score, reputation.Passed, reputation.Failed);
+                    decisions.Add(new KeeperDecision(
+                        now, reputation.Standing.ToString().ToLowerInvariant(), share.NodeId, null,
+                        FormattableString.Invariant($"score {reputation.Score:F3} after {reputation.Passed} audits passed and {reputation.Failed} failed")));
+                }
+
+                changed[share.NodeId] = node with { Reputation = reputation, AuditedAt = now, LastFailure = verdict.Passed ? node.LastFailure : verdict.Failure, StateSince = since };
+            }
+
+            await store.RecordAuditsAsync([.. verdicts.Select(v => (v.Share, v.Verdict.Passed))], changed, decisions, now, cancellationToken).ConfigureAwait(false);
+            KeeperLog.AuditPass(logger, verdicts.Count(v => v.Verdict.Passed), verdicts.Count(v => !v.Verdict.Passed));
+            if (disqualified || verdicts.Any(v => !v.Verdict.Passed))
+            {
+                WakeChecker();
+            }
+        }
+        finally
+        {
+            _passGate.Release();
+            Interlocked.Increment(ref _auditPasses);
+        }
+    }
+
+    /// <summary>One checker pass: who is reachable, the hub's leases renewed, healthy shares counted, files below the threshold repaired.</summary>
+    public async Task CheckPassAsync(CancellationToken cancellationToken)
+    {
+        await _passGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
+            await UpdateReachabilityAsync(servers, cancellationToken).ConfigureAwait(false);
+            var leases = await RenewLeasesAsync(cancellationToken).ConfigureAwait(false);
+            var below = await store.RecountAsync(Threshold, 10_000, time.Micros(), cancellationToken).ConfigureAwait(false);
+            var (files, _) = await store.FileTotalsAsync(cancellationToken).ConfigureAwait(false);
+            KeeperLog.CheckerPass(logger, files, below.Count, leases);
+            if (below.Count > 0)
+            {
+                var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
+                var good = servers.Where(s => nodes.GetValueOrDefault(s.Key) is { Reachable: true } n && n.Reputation.Standing != NodeStanding.Disqualified)
+                    .Select(s => s.Value.Url).ToList();
+                await Parallel.ForEachAsync(
+                    below,
+                    new ParallelOptions { MaxDegreeOfParallelism = _options.RepairConcurrency, CancellationToken = cancellationToken },
+                    async (file, ct) => await RepairAsync(file, good, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _passGate.Release();
+            Interlocked.Increment(ref _checkerPasses);
+        }
+    }
+
+    private void WakeChecker() => Volatile.Read(ref _wakeChecker).TrySetResult();
+
+    private async Task<AuditVerdict> AuditAsync(StorageClient node, KeptShare share, CancellationToken cancellationToken)
+    {
+        var basis = _bases.GetOrAdd(share.File.Id, _ =>
+            AuditBasis.TryCreate((ChkVerifyCap)Cap.Parse(share.File.VerifyCap), share.File.Extension, out var b, out var error)
+                ? b!
+                : throw new InvalidDataException($"the kept extension of {share.File.StorageIndex} does not match its cap: {error}"));
+        var blocks = ShareAudit.ChooseBlocks(basis, Math.Min(_options.BlocksPerAudit, basis.SegmentCount));
+        return await ShareAudit.AuditAsync(node, basis, share.Share, blocks, TimeSpan.FromSeconds(_options.AuditTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task UpdateReachabilityAsync(IReadOnlyDictionary<string, StorageClient> servers, CancellationToken cancellationToken)
+    {
+        var answers = await Task.WhenAll(servers.Select(async server =>
+        {
+            try
+            {
+                await WithTimeout(ct => server.Value.GetVersionAsync(ct), cancellationToken).ConfigureAwait(false);
+                return (server.Key, Reachable: true);
+            }
+            catch (Exception e) when (e is StorageException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (server.Key, Reachable: false);
+            }
+        })).ConfigureAwait(false);
+        var reachable = answers.Where(a => a.Reachable).Select(a => a.Key).ToHashSet(StringComparer.Ordinal);
+        var now = time.Micros();
+        var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
+        var changed = new List<KeptNode>();
+        var decisions = new List<KeeperDecision>();
+        foreach (var id in nodes.Keys.Union(reachable))
+        {
+            var node = nodes.GetValueOrDefault(id) ?? NewNode(id, now) with { Reachable = false };
+            var isReachable = reachable.Contains(id);
+            if (node.Reachable != isReachable || !nodes.ContainsKey(id))
+            {
+                changed.Add(node with { Reachable = isReachable });
+                if (nodes.ContainsKey(id))
+                {
+                    var state = isReachable ? "reachable again" : "unreachable";
+                    KeeperLog.Reachability(logger, id, state);
+                    decisions.Add(new KeeperDecision(now, isReachable ? "node-back" : "node-lost", id, null, state));
+                }
+            }
+        }
+
+        await store.SaveNodesAsync(changed, decisions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Renews the hub's lease wherever it is due on a reachable node; returns how many renewed.</summary>
+    private async Task<int> RenewLeasesAsync(CancellationToken cancellationToken)
+    {
+        _leases ??= new LeaseSecrets(await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false));
+        var now = time.Micros();
+        var due = await store.LeasesDueAsync(now - (_options.LeaseRenewSeconds * HubClock.MicrosPerSecond), 100_000, cancellationToken).ConfigureAwait(false);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
+        var renewed = new ConcurrentBag<(long, string)>();
+        await Parallel.ForEachAsync(
+            due.Where(d => servers.ContainsKey(d.NodeId)),
+            new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+            async (d, ct) =>
+            {
+                var server = servers[d.NodeId];
+                var index = StorageIndex.Parse(d.File.StorageIndex);
+                try
+                {
+                    if (await WithTimeout(c => server.RenewLeaseAsync(index, _leases.RenewSecret(index, server.Url.NodeId.Bytes), _leases.CancelSecret(index, server.Url.NodeId.Bytes), c), ct).ConfigureAwait(false))
+                    {
+                        renewed.Add((d.File.Id, d.NodeId));
+                    }
+                }
+                catch (Exception e) when (e is StorageException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    // renewed at a later pass
+                }
+            }).ConfigureAwait(false);
+        await store.MarkLeasedAsync([.. renewed], now, cancellationToken).ConfigureAwait(false);
+        return renewed.Count;
+    }
+
+    private async Task RepairAsync(KeptFile file, IReadOnlyList<StorageUrl> good, CancellationToken cancellationToken)
+    {
+        var now = time.Micros();
+        try
+        {
+            var secret = await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false);
+            var client = await new GranaryClientBuilder()
+                .WithServers(good)
+                .WithSettings(new ClientSettings(file.Needed, Math.Min(hubOptions.Encoding.Happy, file.Total), file.Total))
+                .WithSecrets(new ClientSecrets(() => throw new InvalidOperationException("The keeper makes no new files."), () => secret))
+                .WithHttpClient(http)
+                .WithTime(time)
+                .BuildAsync(cancellationToken).ConfigureAwait(false);
+            var node = client.Nodes.Create(Cap.Parse(file.VerifyCap));
+            var report = await node.CheckAsync(verify: false, null, cancellationToken).ConfigureAwait(false);
+            var result = await node.RepairAsync(report, null, cancellationToken).ConfigureAwait(false);
+            var holdings = result.After.Holdings.Where(h => h.Intact).Select(h => (h.Share, h.Server.ToString())).Distinct().ToList();
+            var healthy = result.After.GoodShares;
+            KeeperLog.Repaired(logger, file.StorageIndex, result.SharesMade.Count, healthy);
+            await store.RecordRepairAsync(
+                file, holdings, healthy, null, now,
+                new KeeperDecision(now, "repaired", null, file.StorageIndex, FormattableString.Invariant($"{result.SharesMade.Count} shares made ({string.Join(',', result.SharesMade)}); {healthy} healthy")),
+                cancellationToken).ConfigureAwait(false);
+            await EnsureNodesAsync(holdings.Select(h => h.Item2), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            KeeperLog.RepairFailed(logger, file.StorageIndex, e.Message);
+            await store.RecordRepairAsync(file, [], 0, e.Message, now, new KeeperDecision(now, "repair-failed", null, file.StorageIndex, e.Message), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureNodesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.Micros();
+        var fresh = ids.Distinct(StringComparer.Ordinal).Where(id => !nodes.ContainsKey(id)).Select(id => NewNode(id, now)).ToList();
+        if (fresh.Count > 0)
+        {
+            await store.SaveNodesAsync(fresh, [], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private KeptNode NewNode(string id, long now) => new(id, Reputation.New(_options), true, 0, null, now);
+
+    /// <summary>Every announced node, by node id, with a storage client for it.</summary>
+    private async Task<Dictionary<string, StorageClient>> LiveServersAsync(CancellationToken cancellationToken)
+    {
+        var servers = new Dictionary<string, StorageClient>(StringComparer.Ordinal);
+        foreach (var announced in await announcements.LiveAsync(time.Micros(), cancellationToken).ConfigureAwait(false))
+        {
+            if (StorageUrl.TryParse(announced.StorageUrl, out var url, out _))
+            {
+                servers[url!.NodeId.ToString()] = new StorageClient(url, http);
+            }
+        }
+
+        return servers;
+    }
+
+    private static async Task<T> WithTimeout<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(ProbeTimeout);
+        return await call(deadline.Token).ConfigureAwait(false);
+    }
+}
