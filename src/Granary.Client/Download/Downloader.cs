@@ -47,14 +47,35 @@ internal sealed class Downloader(StorageGrid grid)
     }
 
     /// <summary>Decodes segments <c>[first, last]</c> in order, handing each one's plaintext to <paramref name="consume"/>.</summary>
-    internal static async Task ForEachSegmentAsync(
+    internal static Task ForEachSegmentAsync(
         StorageGrid grid, ShareSession session, int first, int last, Func<int, ReadOnlyMemory<byte>, ValueTask> consume, CancellationToken cancellationToken)
+    {
+        var plaintext = new byte[session.Parameters.SegmentSize];
+        return ForEachDecodedAsync(
+            grid, session, first, last, plaintext, static (decoder, segment, shares, blocks, output) => decoder.DecodeSegment(segment, shares, blocks, output),
+            (segment, length) => consume(segment, plaintext.AsMemory(0, length)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Decodes segments <c>[first, last]</c> in order without decrypting them: each one's k data blocks
+    /// (its verified ciphertext and padding) go to the start of <paramref name="dataBlocks"/>, then
+    /// <paramref name="consume"/> is told the segment and its ciphertext's length. Needs no read key.
+    /// </summary>
+    internal static Task ForEachCiphertextSegmentAsync(
+        StorageGrid grid, ShareSession session, int first, int last, Memory<byte> dataBlocks, Func<int, int, ValueTask> consume, CancellationToken cancellationToken) =>
+        ForEachDecodedAsync(
+            grid, session, first, last, dataBlocks, static (decoder, segment, shares, blocks, output) => decoder.DecodeCiphertext(segment, shares, blocks, output),
+            consume, cancellationToken);
+
+    private delegate int SegmentDecode(ChkDecoder decoder, int segment, ReadOnlySpan<int> shares, ReadOnlySpan<byte> blocks, Span<byte> output);
+
+    private static async Task ForEachDecodedAsync(
+        StorageGrid grid, ShareSession session, int first, int last, Memory<byte> output, SegmentDecode decode, Func<int, int, ValueTask> consume, CancellationToken cancellationToken)
     {
         var p = session.Parameters;
         var perWindow = Math.Max(1, WindowBytes / Math.Max(1, p.BlockSize));
         var windows = new Queue<Window>();
         var nextWindowStart = first;
-        var plaintext = new byte[p.SegmentSize];
         var blocks = new byte[p.BlockSize * p.K];
         var numbers = new int[p.K];
 
@@ -75,8 +96,8 @@ internal sealed class Downloader(StorageGrid grid)
             FetchAhead();
             for (var segment = window.First; segment < window.First + window.Count; segment++)
             {
-                var length = await DecodeAsync(grid, session, window, segment, blocks, numbers, plaintext, cancellationToken).ConfigureAwait(false);
-                await consume(segment, plaintext.AsMemory(0, length)).ConfigureAwait(false);
+                var length = await DecodeAsync(grid, session, window, segment, blocks, numbers, output, decode, cancellationToken).ConfigureAwait(false);
+                await consume(segment, length).ConfigureAwait(false);
             }
         }
     }
@@ -84,7 +105,7 @@ internal sealed class Downloader(StorageGrid grid)
     // Decodes one segment from k good blocks, replacing a block that fails its hash by another
     // share's and a share that fails as a whole by another share.
     private static async Task<int> DecodeAsync(
-        StorageGrid grid, ShareSession session, Window window, int segment, byte[] blocks, int[] numbers, byte[] plaintext, CancellationToken cancellationToken)
+        StorageGrid grid, ShareSession session, Window window, int segment, byte[] blocks, int[] numbers, Memory<byte> output, SegmentDecode decode, CancellationToken cancellationToken)
     {
         var p = session.Parameters;
         var blockSize = p.BlockSizeOf(segment);
@@ -111,7 +132,7 @@ internal sealed class Downloader(StorageGrid grid)
             {
                 try
                 {
-                    return session.Decoder.DecodeSegment(segment, numbers, blocks.AsSpan(0, blockSize * p.K), plaintext);
+                    return decode(session.Decoder, segment, numbers, blocks.AsSpan(0, blockSize * p.K), output.Span);
                 }
                 catch (CorruptShareException e) when (e.Segment == segment)
                 {

@@ -1,6 +1,7 @@
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
+using Granary.Core.Identity;
 
 namespace Granary.Client.Download;
 
@@ -47,9 +48,14 @@ internal sealed class ShareSession
     /// <summary>Problems met along the way (dropped shares, bad blocks, and why), for the user.</summary>
     public List<string> Problems { get; } = [];
 
-    public static async Task<ShareSession> OpenAsync(StorageGrid grid, ChkDecoder decoder, StorageIndex index, CancellationToken cancellationToken)
+    public static Task<ShareSession> OpenAsync(StorageGrid grid, ChkDecoder decoder, StorageIndex index, CancellationToken cancellationToken) =>
+        OpenAsync(grid, decoder, index, null, cancellationToken);
+
+    /// <summary>Opens a session that reads nothing from the servers in <paramref name="excluded"/> (a repairer's disqualified nodes).</summary>
+    public static async Task<ShareSession> OpenAsync(StorageGrid grid, ChkDecoder decoder, StorageIndex index, IReadOnlySet<NodeId>? excluded, CancellationToken cancellationToken)
     {
-        var probes = await grid.ProbeAsync(index, withSpace: false, cancellationToken).ConfigureAwait(false);
+        var probes = (await grid.ProbeAsync(index, withSpace: false, cancellationToken).ConfigureAwait(false))
+            .Where(p => excluded?.Contains(p.Server.Url.NodeId) != true).ToList();
         var candidates = probes.Where(p => p.Reachable).OrderBy(p => p.Latency)
             .SelectMany(p => p.Holds.Order().Select(share => (p.Server, share)))
             .ToList();

@@ -57,6 +57,10 @@ public sealed record CheckReport(
 
     public bool IsLiteral { get; private init; }
 
+    /// <summary>This report as if <paramref name="servers"/> held nothing (disqualified nodes, whose shares count as lost).</summary>
+    public CheckReport Without(IReadOnlySet<NodeId> servers) =>
+        servers.Count == 0 ? this : this with { Holdings = [.. Holdings.Where(h => !servers.Contains(h.Server))] };
+
     /// <summary>Distinct share numbers with at least one intact copy.</summary>
     public int GoodShares => Holdings.Where(h => h.Intact).Select(h => h.Share).Distinct().Count();
 

@@ -3,6 +3,7 @@ using Granary.Client.Storage;
 using Granary.Client.Upload;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
+using Granary.Core.Identity;
 
 namespace Granary.Client.Maintenance;
 
@@ -19,11 +20,14 @@ public sealed record RepairResult(IReadOnlyList<int> SharesMade, CheckReport Aft
 /// the file. Every corrupt copy found is reported to its node, which checks it itself; if it agrees,
 /// a repair may upload a good copy there to replace it (the bad copy stays readable until then).
 ///
-/// Repair reads the file block by block from whatever good blocks there are, decrypts and
-/// re-encodes each segment with the cap's own key and the URI extension block's segment size — so
-/// the new shares are exactly the lost ones — and uploads the shares with no intact copy, placed by
-/// servers of happiness. It needs the read cap. At the end the re-encoded URI extension block must
-/// hash to the cap's, or the repair is undone.
+/// Repair needs only the verify cap, as Tahoe-LAFS's repairer does, and never holds the read key or
+/// sees plaintext: it reads each segment's ciphertext from k verified blocks (every block checked
+/// against its share's block hash tree, every decoded segment against the crypttext hash tree),
+/// Reed-Solomon re-encodes its n blocks, rebuilds the block and share hash trees, and takes the URI
+/// extension block and crypttext hash tree from the verified shares — so the new shares are byte for
+/// byte the lost ones. It uploads only the shares with no intact copy, placed by servers of
+/// happiness. If the rebuilt share hash tree's root is not the URI extension block's, nothing is
+/// kept. A read-cap holder repairs the same way, through the cap's verify cap.
 /// </remarks>
 internal sealed class FileChecker(GranaryClient client)
 {
@@ -77,8 +81,12 @@ internal sealed class FileChecker(GranaryClient client)
             results.Select(r => r.CapProblem).FirstOrDefault(p => p is not null));
     }
 
-    public async Task<RepairResult> RepairAsync(ChkReadCap cap, CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Re-makes the shares <paramref name="report"/> found missing or corrupt from the file's ciphertext, with the verify cap alone.</summary>
+    public async Task<RepairResult> RepairAsync(
+        ChkVerifyCap cap, CheckReport report, RepairOptions options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
     {
+        var excluded = options.Excluded ?? new HashSet<NodeId>();
+        report = report.Without(excluded);
         if (report.Healthy)
         {
             return new RepairResult([], report);
@@ -92,33 +100,37 @@ internal sealed class FileChecker(GranaryClient client)
         var bad = report.Holdings.Where(h => !h.Intact && !h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
         var replaceable = report.Holdings.Where(h => !h.Intact && h.ConfirmedByNode).Select(h => (h.Server, h.Share)).ToHashSet();
         using var decoder = new ChkDecoder(cap);
-        var session = await ShareSession.OpenAsync(client.Grid, decoder, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
+        var session = await ShareSession.OpenAsync(client.Grid, decoder, cap.StorageIndex, excluded, cancellationToken).ConfigureAwait(false);
         var parameters = session.Parameters;
-        var sink = new ShareStreamer(client, new SharePlacer(client, requireHappiness: false, knownBad: bad, replaceable: replaceable), progress);
+        var rebuilder = new ChkShareRebuilder(cap, decoder);
+        var sink = new ShareStreamer(client, new SharePlacer(client, requireHappiness: false, knownBad: bad, replaceable: replaceable, excluded: excluded), progress);
         try
         {
             await sink.BeginAsync(parameters, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
             if (sink.Assigned.Count == 0)
             {
-                return new RepairResult([], await CheckAsync(cap, report.Verified, null, cancellationToken).ConfigureAwait(false));
+                return new RepairResult([], await CheckAfterAsync(cap, report, excluded, cancellationToken).ConfigureAwait(false));
             }
 
-            using var encoder = new ChkEncoder(parameters, cap.Key);
-            var blocks = new byte[parameters.BlockSize * parameters.N];
-            await Downloader.ForEachSegmentAsync(client.Grid, session, 0, parameters.SegmentCount - 1, async (segment, plaintext) =>
+            var pace = new RepairPace(client.Time, options.MaxBytesPerSecond);
+            await Downloader.ForEachCiphertextSegmentAsync(client.Grid, session, 0, parameters.SegmentCount - 1, rebuilder.Blocks, async (segment, _) =>
             {
-                encoder.EncodeSegment(plaintext.Span, blocks);
-                var blockSize = parameters.BlockSizeOf(segment);
-                await sink.WriteSegmentAsync(segment, blocks.AsMemory(0, blockSize * parameters.N), blockSize, cancellationToken).ConfigureAwait(false);
+                var blockSize = rebuilder.EncodeSegment();
+                await sink.WriteSegmentAsync(segment, rebuilder.Blocks[..(blockSize * parameters.N)], blockSize, cancellationToken).ConfigureAwait(false);
+                await pace.MovedAsync((long)blockSize * (parameters.K + sink.Assigned.Count), cancellationToken).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
 
-            var encoding = encoder.Finish();
-            if (!encoding.ReadCap.Equals(cap))
+            ChkShares shares;
+            try
             {
-                throw new DownloadException("Re-encoding the file does not reproduce its cap; the shares were not made by a compatible encoder, so nothing was repaired.");
+                shares = rebuilder.Finish();
+            }
+            catch (CorruptFileException e)
+            {
+                throw new DownloadException($"{e.Message} Nothing was repaired.", e);
             }
 
-            await sink.FinishAsync(encoding, cancellationToken).ConfigureAwait(false);
+            await sink.FinishAsync(shares, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -126,9 +138,13 @@ internal sealed class FileChecker(GranaryClient client)
             throw;
         }
 
-        var after = await CheckAsync(cap, verify: false, null, cancellationToken).ConfigureAwait(false);
+        var after = await CheckAfterAsync(cap, report, excluded, cancellationToken).ConfigureAwait(false);
         return new RepairResult([.. sink.Completed.Order()], after with { Holdings = [.. after.Holdings.Where(h => !bad.Contains((h.Server, h.Share)) && (!replaceable.Contains((h.Server, h.Share)) || sink.Completed.Contains(h.Share)))] });
     }
+
+    // The light check after a repair, named as the report before it was and blind to the excluded servers.
+    private async Task<CheckReport> CheckAfterAsync(ChkVerifyCap cap, CheckReport before, IReadOnlySet<NodeId> excluded, CancellationToken cancellationToken) =>
+        (await CheckAsync(cap, verify: false, null, cancellationToken).ConfigureAwait(false)).Without(excluded) with { Cap = before.Cap };
 
     // One copy: the light check or every byte; reports a corrupt copy to its node. Returns the
     // holding, the file's segment count if learnt, and why the cap is wrong if it is.

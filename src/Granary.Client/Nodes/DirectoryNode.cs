@@ -110,6 +110,9 @@ public sealed class DirectoryNode : FilesystemNode
     public override Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         _file.RepairAsync(report, progress, cancellationToken);
 
+    public override Task<RepairResult> RepairAsync(CheckReport report, RepairOptions options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        _file.RepairAsync(report, options, progress, cancellationToken);
+
     private async Task ModifyAsync(Action<DirectoryContents> change, CancellationToken cancellationToken)
     {
         if (_file is not MutableFileNode { WriteCap: not null } file)

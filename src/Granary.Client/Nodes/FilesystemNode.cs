@@ -22,11 +22,21 @@ public abstract class FilesystemNode(Cap cap)
     public abstract Task<CheckReport> CheckAsync(bool verify, IProgress<TransferProgress>? progress, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Restores what <paramref name="report"/> found missing or corrupt. Needs a cap that can read
-    /// the node (a verify cap can check, not repair); a healthy node is left alone.
+    /// Restores what <paramref name="report"/> found missing or corrupt; a healthy node is left alone.
+    /// An immutable file needs only its verify cap; a mutable file needs a cap that can read it.
     /// </summary>
     public virtual Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
-        throw new InvalidOperationException($"{Cap} cannot be repaired with this cap: repair re-encodes the file and needs its read cap.");
+        throw new InvalidOperationException($"{Cap} cannot be repaired with this cap: repairing a mutable file re-encodes it and needs its read cap.");
+
+    /// <summary>
+    /// Restores what <paramref name="report"/> found missing or corrupt as <paramref name="options"/>
+    /// say: servers to leave out (they count as holding nothing and receive nothing) and a bandwidth
+    /// cap. Immutable (CHK) files take any options; other nodes only <see cref="RepairOptions.Default"/>.
+    /// </summary>
+    public virtual Task<RepairResult> RepairAsync(CheckReport report, RepairOptions options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        options == RepairOptions.Default
+            ? RepairAsync(report, progress, cancellationToken)
+            : throw new NotSupportedException($"{Cap} cannot be repaired with exclusions or a bandwidth cap yet: only immutable (CHK) files can.");
 
     public override string ToString() => Cap.ToString();
 }

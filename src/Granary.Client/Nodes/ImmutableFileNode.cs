@@ -23,7 +23,11 @@ public sealed class ImmutableFileNode(GranaryClient client, ChkReadCap cap) : Fi
     public override Task<CheckReport> CheckAsync(bool verify, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
         new FileChecker(client).CheckAsync(cap, verify, progress, cancellationToken);
 
-    /// <summary>Makes the shares <paramref name="report"/> found missing or corrupt again and places them.</summary>
+    /// <summary>Makes the shares <paramref name="report"/> found missing or corrupt again and places them (with the verify cap alone, as <see cref="VerifierNode"/> does).</summary>
     public override Task<RepairResult> RepairAsync(CheckReport report, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
-        new FileChecker(client).RepairAsync(cap, report, progress, cancellationToken);
+        RepairAsync(report, RepairOptions.Default, progress, cancellationToken);
+
+    /// <inheritdoc/>
+    public override Task<RepairResult> RepairAsync(CheckReport report, RepairOptions options, IProgress<TransferProgress>? progress, CancellationToken cancellationToken) =>
+        new FileChecker(client).RepairAsync(cap.VerifyCap, report, options, progress, cancellationToken);
 }

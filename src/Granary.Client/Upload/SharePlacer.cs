@@ -19,21 +19,25 @@ internal sealed record Placement(IReadOnlyDictionary<int, StorageClient> Targets
 /// <c>requireHappiness</c>, nothing is allocated unless the plan reaches the wanted happiness. A
 /// corrupt copy (<c>knownBad</c>) does not count as held, and its server takes no new shares (it
 /// would answer "already have"); a corrupt copy its node has confirmed (<c>replaceable</c>) stays
-/// where it is in the plan, because the node lets an upload of that share replace it. Does not
+/// where it is in the plan, because the node lets an upload of that share replace it. A server in
+/// <c>excluded</c> (a repairer's disqualified node) is left out altogether: what it holds does not
+/// count and it is given nothing. Does not
 /// stream anything (<see cref="ShareStreamer"/> does), and does not weigh servers by speed.
 /// </remarks>
 internal sealed class SharePlacer(
     GranaryClient client,
     bool requireHappiness = true,
     IReadOnlySet<(NodeId Server, int Share)>? knownBad = null,
-    IReadOnlySet<(NodeId Server, int Share)>? replaceable = null)
+    IReadOnlySet<(NodeId Server, int Share)>? replaceable = null,
+    IReadOnlySet<NodeId>? excluded = null)
 {
     private const int MaxRounds = 4;
 
     public async Task<Placement> PlaceAsync(StorageIndex index, int totalShares, long shareSize, byte[] uploadSecret, CancellationToken cancellationToken)
     {
         var grid = client.Grid;
-        var probes = await grid.ProbeAsync(index, withSpace: true, cancellationToken).ConfigureAwait(false);
+        var probes = (await grid.ProbeAsync(index, withSpace: true, cancellationToken).ConfigureAwait(false))
+            .Where(p => excluded?.Contains(p.Server.Url.NodeId) != true).ToList();
         var unusable = probes.Where(p => !p.Reachable).ToDictionary(p => p.Server.Url.NodeId, p => p.Error ?? "unreachable");
         var bad = new HashSet<(NodeId, int)>(knownBad ?? new HashSet<(NodeId, int)>());
         var views = PermutedRing.Order(index, probes.Where(p => p.Reachable), p => p.Server.Url.NodeId)

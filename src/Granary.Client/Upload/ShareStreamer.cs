@@ -98,7 +98,7 @@ internal sealed class ShareStreamer(GranaryClient client, SharePlacer placer, IP
     }
 
     /// <summary>Sends every share's trailer (hash trees and URI extension block) and waits for all writes.</summary>
-    public async Task FinishAsync(ChkEncoding encoding, CancellationToken cancellationToken)
+    public async Task FinishAsync(ChkShares encoding, CancellationToken cancellationToken)
     {
         foreach (var target in _targets.Values.Where(t => !t.Failed))
         {

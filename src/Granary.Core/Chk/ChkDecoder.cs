@@ -28,6 +28,7 @@ public sealed class ChkDecoder : IDisposable
     private readonly AesCtr? _aes;
     private readonly byte[] _uriExtensionHash;
     private UriExtension? _extension;
+    private byte[]? _extensionBytes;
     private MerkleTree? _crypttextTree;
 
     /// <summary>A decoder that verifies and decrypts.</summary>
@@ -55,6 +56,12 @@ public sealed class ChkDecoder : IDisposable
     public long Size { get; }
 
     public UriExtension? UriExtension => _extension;
+
+    /// <summary>The URI extension block exactly as the shares carry it, once one has been accepted.</summary>
+    public ReadOnlySpan<byte> UriExtensionBytes => _extensionBytes;
+
+    /// <summary>The crypttext hash tree checked against the URI extension block, once one has been accepted.</summary>
+    public MerkleTree? CrypttextHashTree => _crypttextTree;
 
     public ChkParameters Parameters =>
         _extension?.Parameters ?? throw new InvalidOperationException("No URI extension block has been accepted yet.");
@@ -95,6 +102,7 @@ public sealed class ChkDecoder : IDisposable
         }
 
         _extension = extension;
+        _extensionBytes = serialized.ToArray();
     }
 
     /// <summary>Checks that a share's offset table is the one its file's parameters imply.</summary>
@@ -223,15 +231,36 @@ public sealed class ChkDecoder : IDisposable
     /// </summary>
     public int DecodeSegment(int segment, ReadOnlySpan<int> shares, ReadOnlySpan<byte> blocks, Span<byte> plaintext)
     {
+        if (_aes is null)
+        {
+            throw new InvalidOperationException("A decoder made from a verify cap can verify shares but not decrypt them.");
+        }
+
+        var padded = ArrayPool<byte>.Shared.Rent(Parameters.BlockSizeOf(segment) * K);
+        try
+        {
+            var length = DecodeCiphertext(segment, shares, blocks, padded);
+            _aes.Transform(Parameters.SegmentOffset(segment), padded.AsSpan(0, length), plaintext);
+            return length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(padded);
+        }
+    }
+
+    /// <summary>
+    /// Verifies k blocks of one segment and decodes them, without decrypting, into the k data blocks
+    /// at <paramref name="dataBlocks"/> (at least k blocks of the segment's block size): the segment's
+    /// ciphertext, checked against the crypttext hash tree, followed by the encoder's padding. Returns
+    /// the ciphertext's length. A verify cap suffices.
+    /// </summary>
+    public int DecodeCiphertext(int segment, ReadOnlySpan<int> shares, ReadOnlySpan<byte> blocks, Span<byte> dataBlocks)
+    {
         var p = Parameters;
         if (_crypttextTree is null)
         {
             throw new InvalidOperationException("The crypttext hash tree has not been accepted yet.");
-        }
-
-        if (_aes is null)
-        {
-            throw new InvalidOperationException("A decoder made from a verify cap can verify shares but not decrypt them.");
         }
 
         var blockSize = p.BlockSizeOf(segment);
@@ -240,32 +269,27 @@ public sealed class ChkDecoder : IDisposable
             throw new ArgumentException($"Segment {segment} needs {p.K} blocks of {blockSize} bytes.", nameof(blocks));
         }
 
+        if (dataBlocks.Length < blockSize * p.K)
+        {
+            throw new ArgumentException($"Segment {segment} decodes to {p.K} blocks of {blockSize} bytes.", nameof(dataBlocks));
+        }
+
         for (var i = 0; i < shares.Length; i++)
         {
             VerifyBlock(shares[i], segment, blocks.Slice(i * blockSize, blockSize));
         }
 
         var length = p.SegmentLengthOf(segment);
-        var padded = ArrayPool<byte>.Shared.Rent(blockSize * p.K);
-        try
+        ReedSolomonCodec.Get(p.K, p.N).Decode(shares, blocks, dataBlocks[..(blockSize * p.K)], blockSize);
+        Span<byte> hash = stackalloc byte[HashSize];
+        HashTag.CrypttextSegment.Hash(dataBlocks[..length], hash);
+        if (!hash.SequenceEqual(_crypttextTree.GetLeaf(segment)))
         {
-            ReedSolomonCodec.Get(p.K, p.N).Decode(shares, blocks, padded, blockSize);
-            var ciphertext = padded.AsSpan(0, length);
-            Span<byte> hash = stackalloc byte[HashSize];
-            HashTag.CrypttextSegment.Hash(ciphertext, hash);
-            if (!hash.SequenceEqual(_crypttextTree.GetLeaf(segment)))
-            {
-                throw new CorruptFileException(
-                    $"Segment {segment} decoded from verified shares [{string.Join(", ", shares.ToArray())}] does not match its crypttext hash: the shares disagree with each other.");
-            }
+            throw new CorruptFileException(
+                $"Segment {segment} decoded from verified shares [{string.Join(", ", shares.ToArray())}] does not match its crypttext hash: the shares disagree with each other.");
+        }
 
-            _aes.Transform(p.SegmentOffset(segment), ciphertext, plaintext);
-            return length;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(padded);
-        }
+        return length;
     }
 
     public void Dispose() => _aes?.Dispose();
