@@ -20,7 +20,7 @@ public sealed class BenchProcessTests : IDisposable
         var root = json.RootElement;
         Assert.Equal(3L << 20, root.GetProperty("fileBytes").GetInt64());
         Assert.Equal(4, root.GetProperty("nodes").GetInt32());
-        foreach (var name in new[] { "put", "get" })
+        foreach (var name in new[] { "put", "get", "repair" })
         {
             var transfer = root.GetProperty(name);
             Assert.True(transfer.GetProperty("throughputMBps").GetDouble() > 0, name);

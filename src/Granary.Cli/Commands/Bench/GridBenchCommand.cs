@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Granary.Core.Caps;
 using Granary.Core.Chk;
 using Granary.Core.Formats;
 
@@ -10,13 +11,16 @@ namespace Granary.Cli.Commands.Bench;
 
 /// <summary>
 /// <c>granary bench grid</c>: a local grid (<c>granary grid up</c>, each node its own process) taking
-/// a <c>granary put</c> of a random file and giving it back to a <c>granary get</c>, both run as a
-/// user would run them, beside <c>granary bench encode</c> of the same file in the same run.
+/// a <c>granary put</c> of a random file and giving it back to a <c>granary get</c>, then repairing it
+/// with <c>granary check --repair</c> after n − k of its shares are deleted from the nodes' disks, all
+/// run as a user would run them, beside <c>granary bench encode</c> of the same file in the same run.
 /// </summary>
 /// <remarks>
 /// The nodes first serve a small untimed put and get: a grid's nodes are long-lived servers, and a
 /// cold node spends its first upload compiling. The client processes start cold, as a user's do.
-/// Peak client memory is the put or get process's high-water resident set.
+/// Peak client memory is the put, get or repair process's high-water resident set. The repair reads k
+/// shares and writes n − k, from the ciphertext alone, as a hub's repairer does; its throughput is
+/// the file's size over its time, so it compares with put's directly.
 /// </remarks>
 internal static class GridBenchCommand
 {
@@ -72,7 +76,7 @@ internal static class GridBenchCommand
     internal sealed record Transfer(double Seconds, double ThroughputMBps, long ClientPeakBytes, double ClientCpuSeconds, double NodesCpuSeconds);
 
     internal sealed record GridResult(
-        long FileBytes, int Nodes, int K, int Happy, int N, string Directory, Transfer Put, Transfer Get, double PlainWriteMBps, double EncodeAllCoresMBps, double EncodeOneCoreMBps);
+        long FileBytes, int Nodes, int K, int Happy, int N, string Directory, Transfer Put, Transfer Get, Transfer Repair, double PlainWriteMBps, double EncodeAllCoresMBps, double EncodeOneCoreMBps);
 
     private static async Task<GridResult> MeasureAsync(string root, int nodes, long bytes, TextWriter log, CancellationToken cancellationToken)
     {
@@ -107,13 +111,16 @@ internal static class GridBenchCommand
 
         File.Delete(output);
         Directory.Delete(baseline, recursive: true);
+        await log.WriteLineAsync($"bench grid: deleting {config.Total - config.Needed} of the file's shares, then check --repair");
+        DeleteShares(grid, put.LastLine, config.Total - config.Needed);
+        var repair = await RunAsync(["check", put.LastLine, "--repair", .. client], grid, cancellationToken);
         await log.WriteLineAsync("bench grid: bench encode of the same file");
         var parameters = new EncodingParameters(config.Needed, config.Total, config.MaxSegmentSize);
         var encode = await EncodeBenchCommand.MeasureAsync(file, parameters, cancellationToken);
 
         Transfer Rate(Measured run) => new(run.Seconds, bytes / run.Seconds / 1e6, run.PeakBytes, run.CpuSeconds, run.NodesCpuSeconds);
         return new GridResult(
-            bytes, nodes, config.Needed, config.Happy, config.Total, root, Rate(put), Rate(get), bytes / plainSeconds / 1e6, encode.AllCoresMBps, encode.OneCoreMBps);
+            bytes, nodes, config.Needed, config.Happy, config.Total, root, Rate(put), Rate(get), Rate(repair), bytes / plainSeconds / 1e6, encode.AllCoresMBps, encode.OneCoreMBps);
     }
 
     private static string Describe(GridResult r)
@@ -127,10 +134,35 @@ internal static class GridBenchCommand
                      throughput     time   client peak  client CPU  nodes CPU
             {Row("put", r.Put)}
             {Row("get", r.Get)}
+            {Row("repair", r.Repair)}
             encode  {r.EncodeAllCoresMBps,8:N0} MB/s   bench encode of the same file: no network, all cores (one core {r.EncodeOneCoreMBps:N0} MB/s)
             plain   {r.PlainWriteMBps,8:N0} MB/s   the shares' bytes ({r.N}/{r.K} of the file) written to plain files there and flushed
-            put / encode {r.Put.ThroughputMBps / r.EncodeAllCoresMBps:0.00}x, put / plain {r.Put.ThroughputMBps / r.PlainWriteMBps:0.00}x, get / put {r.Get.ThroughputMBps / r.Put.ThroughputMBps:0.00}x
+            put / encode {r.Put.ThroughputMBps / r.EncodeAllCoresMBps:0.00}x, put / plain {r.Put.ThroughputMBps / r.PlainWriteMBps:0.00}x, get / put {r.Get.ThroughputMBps / r.Put.ThroughputMBps:0.00}x, repair / put {r.Repair.ThroughputMBps / r.Put.ThroughputMBps:0.00}x ({r.N - r.K} of {r.N} shares made again)
             """);
+    }
+
+    // Deletes shares 0 .. count − 1 of the file from every node's disk, as if the nodes had lost them.
+    private static void DeleteShares(LocalGrid grid, string cap, int count)
+    {
+        var index = ((ChkReadCap)Cap.Parse(cap)).StorageIndex.ToString();
+        var deleted = 0;
+        foreach (var dir in grid.NodeDirs)
+        {
+            for (var share = 0; share < count; share++)
+            {
+                var path = Path.Combine(dir, "shares", index[..2], index, share.ToString(CultureInfo.InvariantCulture));
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                    deleted++;
+                }
+            }
+        }
+
+        if (deleted < count)
+        {
+            throw new InvalidOperationException($"found only {deleted} of the {count} shares to delete under the nodes' directories (this is a bug; please report it)");
+        }
     }
 
     private static async Task WriteRandomFileAsync(string path, long bytes, CancellationToken cancellationToken)

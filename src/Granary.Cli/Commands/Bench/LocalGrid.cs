@@ -26,6 +26,9 @@ internal sealed class LocalGrid : IAsyncDisposable
     /// <summary>The storage URLs of the grid's nodes.</summary>
     public IReadOnlyList<string> NodeUrls { get; private init; } = [];
 
+    /// <summary>The grid's nodes' directories (their shares are under <c>shares/</c>).</summary>
+    public IReadOnlyList<string> NodeDirs { get; private init; } = [];
+
     public static async Task<LocalGrid> StartAsync(string dir, int nodes, long fileBytes, CancellationToken cancellationToken)
     {
         // Room for this file's shares (n/k = 10/3 of it) spread unevenly, and the warm-up's.
@@ -41,7 +44,7 @@ internal sealed class LocalGrid : IAsyncDisposable
             {
                 _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
                 var state = JsonSerializer.Deserialize<GridCommand.GridState>(await File.ReadAllTextAsync(Path.Combine(dir, GridCommand.StateFile), cancellationToken))!;
-                return new LocalGrid(process, line[marker.Length..], [.. state.Nodes.Select(n => n.Pid)], state.Gateway!) { NodeUrls = [.. state.Nodes.Select(n => n.Url)] };
+                return new LocalGrid(process, line[marker.Length..], [.. state.Nodes.Select(n => n.Pid)], state.Gateway!) { NodeUrls = [.. state.Nodes.Select(n => n.Url)], NodeDirs = [.. state.Nodes.Select(n => n.Dir)] };
             }
         }
 
