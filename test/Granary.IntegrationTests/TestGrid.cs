@@ -33,10 +33,18 @@ internal sealed class TestGrid : IAsyncDisposable
 
     public sealed record Node(string Name, string Dir, int Pid, string Url);
 
-    public static async Task<TestGrid> StartAsync(int nodes = 10, string capacity = "2GiB", int? requestTimeoutSeconds = null, int? happy = null, int? maxSegmentSize = null)
+    /// <summary>
+    /// Starts <c>granary grid up</c>; <paramref name="upArguments"/> go to it and <paramref name="environment"/>
+    /// to it and so to every hub and node process it starts.
+    /// </summary>
+    public static async Task<TestGrid> StartAsync(
+        int nodes = 10, string capacity = "2GiB", int? requestTimeoutSeconds = null, int? happy = null, int? maxSegmentSize = null,
+        IReadOnlyList<string>? upArguments = null, IDictionary<string, string>? environment = null)
     {
         var directory = new TempDirectory("granary-grid");
-        var supervisor = RunningProcess.Start(["grid", "up", "--dir", directory.Path, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--capacity", capacity]);
+        var supervisor = RunningProcess.Start(
+            ["grid", "up", "--dir", directory.Path, "--nodes", nodes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--capacity", capacity, .. upArguments ?? []],
+            environment);
         await supervisor.WaitForOutputAsync("client dir:");
         var state = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(Path.Combine(directory.Path, "grid.json")))!;
         static Node NodeOf(JsonNode n) => new((string)n["Name"]!, (string)n["Dir"]!, (int)n["Pid"]!, (string)n["Url"]!);
@@ -64,12 +72,18 @@ internal sealed class TestGrid : IAsyncDisposable
             await System.IO.File.WriteAllTextAsync(configPath, config.ToJsonString());
         }
 
-        return new TestGrid(directory, supervisor, list, NodeOf(state["Gateway"]!));
+        return new TestGrid(directory, supervisor, list, NodeOf(state["Gateway"]!)) { Environment = environment };
     }
+
+    /// <summary>Environment for every command the tests run against this grid (e.g. the steerable clock).</summary>
+    public IDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>The hub's base URL.</summary>
+    public Uri HubUrl => new((string)JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(Root, "grid.json")))!["Hub"]!["Url"]!);
 
     /// <summary>Runs `granary ARGS --client-dir DIR`.</summary>
     public Task<ProcessResult> RunAsync(params string[] args) =>
-        GranaryProcess.RunAsync([.. args, "--client-dir", ClientDir], TimeSpan.FromMinutes(5));
+        GranaryProcess.RunAsync([.. args, "--client-dir", ClientDir], TimeSpan.FromMinutes(5), Environment);
 
     /// <summary>`granary put FILE`; returns the cap (its last line of output).</summary>
     public async Task<string> PutAsync(string file)

@@ -42,6 +42,9 @@ public sealed class KeeperOptions
     /// <summary>Files repaired at once.</summary>
     public int RepairConcurrency { get; set; } = 2;
 
+    /// <summary>Bytes per second one repair may upload; 0: no cap.</summary>
+    public long RepairBytesPerSecond { get; set; }
+
     /// <summary>The hub renews its lease on a share this long after it last did.</summary>
     public int LeaseRenewSeconds { get; set; } = 7 * 86400;
 
@@ -61,6 +64,7 @@ public sealed class KeeperOptions
         Require(VettingAudits is >= 0 and <= 1_000_000, "keeper.vettingAudits must be between 0 and 1,000,000");
         Require(RepairThreshold is >= 0 and <= 256, "keeper.repairThreshold must be between 0 and 256");
         Require(RepairConcurrency is >= 1 and <= 64, "keeper.repairConcurrency must be between 1 and 64");
+        Require(RepairBytesPerSecond >= 0, "keeper.repairBytesPerSecond must not be negative");
         Require(LeaseRenewSeconds >= 1, "keeper.leaseRenewSeconds must be at least 1");
         Require(MaxFilesPerClient >= 1, "keeper.maxFilesPerClient must be at least 1");
     }

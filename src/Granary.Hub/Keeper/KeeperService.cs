@@ -330,7 +330,7 @@ internal sealed class KeeperService(
                 .BuildAsync(cancellationToken).ConfigureAwait(false);
             var node = client.Nodes.Create(Cap.Parse(file.VerifyCap));
             var report = await node.CheckAsync(verify: false, null, cancellationToken).ConfigureAwait(false);
-            var result = await node.RepairAsync(report, null, cancellationToken).ConfigureAwait(false);
+            var result = await node.RepairAsync(report, new RepairOptions(MaxBytesPerSecond: _options.RepairBytesPerSecond > 0 ? _options.RepairBytesPerSecond : null), null, cancellationToken).ConfigureAwait(false);
             var holdings = result.After.Holdings.Where(h => h.Intact).Select(h => (h.Share, h.Server.ToString())).Distinct().ToList();
             var healthy = result.After.GoodShares;
             KeeperLog.Repaired(logger, file.StorageIndex, result.SharesMade.Count, healthy);

@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Granary.Core.Caps;
+using Granary.Hosting;
+using Granary.Testing;
+
+namespace Granary.IntegrationTests;
+
+/// <summary>
+/// The hub's keeper against real hub and node processes: audits catch nodes that lose or damage
+/// shares, a node that keeps failing is disqualified, repair brings files back from the verify cap
+/// alone, and with one steered clock across every process, kept files outlive lease expiry while
+/// unkept ones expire on schedule.
+/// </summary>
+public sealed class KeeperProcessTests
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task<JsonNode> GetAsync(TestGrid grid, string path) =>
+        JsonNode.Parse(await Http.GetStringAsync(new Uri(grid.HubUrl, path)))!;
+
+    private static async Task<JsonNode> FileStatusAsync(TestGrid grid, string cap)
+    {
+        var index = ((ChkReadCap)Cap.Parse(cap)).StorageIndex.ToString();
+        var files = await GetAsync(grid, "api/keeper/files");
+        return files["files"]!.AsArray().Single(f => (string)f!["storageIndex"]! == index)!;
+    }
+
+    private static async Task<JsonNode?> NodeStatusAsync(TestGrid grid, TestGrid.Node node)
+    {
+        var id = Core.Protocol.StorageUrl.Parse(node.Url).NodeId.ToString();
+        var nodes = await GetAsync(grid, "api/keeper/nodes");
+        return nodes["nodes"]!.AsArray().SingleOrDefault(n => (string)n!["id"]! == id);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task<string> OkAsync(TestGrid grid, params string[] args)
+    {
+        var result = await grid.RunAsync(args);
+        Assert.True(result.ExitCode == 0, $"granary {string.Join(' ', args)}: {result.Output}{result.Error}");
+        return result.Output;
+    }
+
+    private static IEnumerable<(TestGrid.Node Node, int Share, string Path)> Shares(TestGrid grid, string cap) =>
+        grid.Nodes.SelectMany(node => Enumerable.Range(0, 10).Select(share => (node, share, TestGrid.SharePath(node, cap, share)))
+            .Where(s => s.Item3 is not null).Select(s => (s.node, s.share, s.Item3!)));
+
+    [Fact]
+    public async Task Audits_catch_lost_and_damaged_shares_a_failing_node_is_disqualified_and_repair_restores_every_file_from_verify_caps()
+    {
+        await using var grid = await TestGrid.StartAsync(
+            nodes: 10,
+            upArguments: ["--audit-interval", "1", "--checker-interval", "2"],
+            environment: new Dictionary<string, string>
+            {
+                ["GRANARY_HUB_Keeper__RepairThreshold"] = "10",
+                ["GRANARY_HUB_Keeper__DisqualifyBelow"] = "0.9",
+                ["GRANARY_HUB_Keeper__VettingAudits"] = "2",
+            });
+
+        // Three files: every node holds a share of each.
+        var caps = new List<string>();
+        var contents = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            var file = await grid.WriteRandomFileAsync($"kept{i}.bin", 400_000 + (i * 77_777), 100 + i);
+            contents.Add(file);
+            caps.Add((await OkAsync(grid, "put", file)).Trim().Split('\n')[^1]);
+        }
+
+        var listed = await OkAsync(grid, "keep", "list");
+        Assert.Contains(((ChkReadCap)Cap.Parse(caps[0])).VerifyCap.ToString(), listed, StringComparison.Ordinal);
+        await EventuallyAsync(async () => (await GetAsync(grid, "api/keeper/nodes"))["nodes"]!.AsArray().Count == 10 &&
+            (await GetAsync(grid, "api/keeper/nodes"))["nodes"]!.AsArray().All(n => (long)n!["auditsPassed"]! >= 3), "every node has passed audits");
+
+        // One node deletes a share; another flips a byte in a block of one.
+        var shares = Shares(grid, caps[0]).ToList();
+        var (deleter, deletedShare, deletedPath) = shares[0];
+        var (flipper, _, flippedPath) = shares.First(s => s.Node != deleter);
+        File.Delete(deletedPath);
+        await using (var stream = new FileStream(flippedPath, FileMode.Open, FileAccess.ReadWrite))
+        {
+            stream.Position = 0x44 + 10; // inside the first block
+            var b = stream.ReadByte();
+            stream.Position = 0x44 + 10;
+            stream.WriteByte((byte)(b ^ 0x5a));
+        }
+
+        await EventuallyAsync(async () => (long)(await NodeStatusAsync(grid, deleter))!["auditsFailed"]! >= 1, "the node that deleted a share fails an audit");
+        await EventuallyAsync(async () => (long)(await NodeStatusAsync(grid, flipper))!["auditsFailed"]! >= 1, "the node that flipped a byte fails an audit");
+        await EventuallyAsync(async () => (int)(await FileStatusAsync(grid, caps[0]))["healthyShares"]! == 10 && (await FileStatusAsync(grid, caps[0]))["lastRepair"] is not null, "the damaged file is repaired");
+
+        // A node that drops everything keeps failing: disqualified, no longer introduced, its shares made again elsewhere.
+        var dropper = grid.Nodes.First(n => n != deleter && n != flipper);
+        Directory.Delete(Path.Combine(dropper.Dir, "shares"), recursive: true);
+        Directory.CreateDirectory(Path.Combine(dropper.Dir, "shares"));
+        await EventuallyAsync(async () => (string?)(await NodeStatusAsync(grid, dropper))!["state"] == "disqualified", "the node that dropped its shares is disqualified");
+        var introduced = JsonNode.Parse(await Http.GetStringAsync(new Uri(grid.HubUrl, "introducer/v1/servers")))!["servers"]!.AsArray();
+        Assert.DoesNotContain(introduced, s => ((string)s!["storageUrl"]!).Contains(Core.Protocol.StorageUrl.Parse(dropper.Url).NodeId.ToString(), StringComparison.Ordinal));
+
+        // Four of the other nodes killed: every file back to n healthy shares, and readable.
+        var killed = grid.Nodes.Where(n => n != dropper).Take(4).ToList();
+        foreach (var node in killed)
+        {
+            grid.Kill(node);
+        }
+
+        foreach (var cap in caps)
+        {
+            await EventuallyAsync(
+                async () => (int)(await FileStatusAsync(grid, cap))["healthyShares"]! == 10 && Shares(grid, cap).Count(s => !killed.Contains(s.Node) && s.Node != dropper) >= 10,
+                $"{cap} is back to 10 healthy shares on the living nodes");
+        }
+
+        for (var i = 0; i < caps.Count; i++)
+        {
+            var output = grid.File($"back{i}.bin");
+            await OkAsync(grid, "get", caps[i], "-o", output);
+            Assert.Equal(await File.ReadAllBytesAsync(contents[i]), await File.ReadAllBytesAsync(output));
+        }
+
+        // The hub never held a read cap or a read key: not in its database, not in its log.
+        var hubDir = Path.Combine(grid.Root, "hub");
+        var hubBytes = Directory.GetFiles(hubDir, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
+        foreach (var cap in caps)
+        {
+            var read = (ChkReadCap)Cap.Parse(cap);
+            var key = Core.Formats.Base32.Encode(read.Key.ToArray());
+            Assert.DoesNotContain(hubBytes, bytes => Encoding.ASCII.GetString(bytes).Contains(key, StringComparison.Ordinal));
+            Assert.DoesNotContain(hubBytes, bytes => bytes.AsSpan().IndexOf(read.Key) >= 0);
+        }
+    }
+
+    [Fact]
+    public async Task Forty_days_pass_kept_files_stay_with_every_lease_renewed_and_unkept_files_expire_on_schedule()
+    {
+        using var clockDirectory = new TempDirectory("granary-clock");
+        var clock = clockDirectory.File("offset");
+        SteerableClock.Steer(clock, TimeSpan.Zero);
+        var environment = new Dictionary<string, string>
+        {
+            [SteerableClock.Variable] = clock,
+            ["GRANARY_NODE_HubPingSeconds"] = "1",
+            ["GRANARY_NODE_GarbageCollection__IntervalSeconds"] = "1",
+            ["GRANARY_HUB_Keeper__LeaseRenewSeconds"] = (3 * 86400).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await using var grid = await TestGrid.StartAsync(nodes: 5, upArguments: ["--audit-interval", "1", "--checker-interval", "1"], environment: environment);
+        var keptFile = await grid.WriteRandomFileAsync("kept.bin", 300_000, 1);
+        var unkeptFile = await grid.WriteRandomFileAsync("unkept.bin", 300_000, 2);
+        var kept = (await OkAsync(grid, "put", keptFile)).Trim();
+        var unkept = (await OkAsync(grid, "put", "--no-keep", unkeptFile)).Trim();
+        Assert.Equal(10, Shares(grid, kept).Count());
+        Assert.Equal(10, Shares(grid, unkept).Count());
+
+        var unkeptGoneOnDay = 0;
+        for (var day = 4; day <= 40; day += 4)
+        {
+            SteerableClock.Steer(clock, TimeSpan.FromDays(day));
+            var steered = DateTimeOffset.UtcNow.AddDays(day);
+
+            // Wait for a checker pass at the new time, after the nodes have announced themselves again.
+            await EventuallyAsync(
+                async () => (await FileStatusAsync(grid, kept))["lastCheck"]!.GetValue<DateTimeOffset>() > steered.AddSeconds(1)
+                    && JsonNode.Parse(await Http.GetStringAsync(new Uri(grid.HubUrl, "introducer/v1/servers")))!["servers"]!.AsArray().Count == 5,
+                $"a checker pass on day {day}");
+            await Task.Delay(2500); // a collection sweep on every node at the new time
+            Assert.True(Shares(grid, kept).Count() == 10, $"day {day}: the kept file lost shares");
+            if (unkeptGoneOnDay == 0 && !Shares(grid, unkept).Any())
+            {
+                unkeptGoneOnDay = day;
+            }
+        }
+
+        // The uploader's lease ran 31 days and the nodes keep expired shares 7 days more: gone between day 38 and 40, not before.
+        Assert.Equal(40, unkeptGoneOnDay);
+        var output = grid.File("kept.out");
+        await OkAsync(grid, "get", kept, "-o", output);
+        Assert.Equal(await File.ReadAllBytesAsync(keptFile), await File.ReadAllBytesAsync(output));
+    }
+}
