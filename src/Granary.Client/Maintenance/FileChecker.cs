@@ -106,7 +106,7 @@ internal sealed class FileChecker(GranaryClient client)
         var sink = new ShareStreamer(client, new SharePlacer(client, requireHappiness: false, knownBad: bad, replaceable: replaceable, excluded: excluded), progress);
         try
         {
-            await sink.BeginAsync(parameters, cap.StorageIndex, cancellationToken).ConfigureAwait(false);
+            await sink.BeginAsync(parameters, cap.StorageIndex, decoder.UriExtensionBytes.Length, cancellationToken).ConfigureAwait(false);
             if (sink.Assigned.Count == 0)
             {
                 return new RepairResult([], await CheckAfterAsync(cap, report, excluded, cancellationToken).ConfigureAwait(false));

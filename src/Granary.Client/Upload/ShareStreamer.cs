@@ -48,12 +48,20 @@ internal sealed class ShareStreamer(GranaryClient client, SharePlacer placer, IP
     /// <summary>Shares this pass uploaded completely.</summary>
     public IEnumerable<int> Completed => _targets.Where(t => t.Value.Complete).Select(t => t.Key);
 
-    public async ValueTask BeginAsync(ChkParameters parameters, StorageIndex storageIndex, CancellationToken cancellationToken)
+    public ValueTask BeginAsync(ChkParameters parameters, StorageIndex storageIndex, CancellationToken cancellationToken) =>
+        BeginAsync(parameters, storageIndex, UriExtension.SerializedLength(parameters), cancellationToken);
+
+    /// <summary>
+    /// Begins a pass whose shares end in a URI extension block of <paramref name="uriExtensionLength"/>
+    /// bytes: a repair's, whose UEB is the one the file's shares carry (an old Tahoe-LAFS UEB with its
+    /// plaintext hashes is longer than the one Granary writes).
+    /// </summary>
+    public async ValueTask BeginAsync(ChkParameters parameters, StorageIndex storageIndex, int uriExtensionLength, CancellationToken cancellationToken)
     {
         _parameters = parameters;
         _index = storageIndex;
         _header = ShareHeader.For(parameters);
-        _shareSize = _header.ShareSize(UriExtension.SerializedLength(parameters));
+        _shareSize = _header.ShareSize(uriExtensionLength);
         // A run is about RunBytes, but never more blocks than the share has: a 4 KiB file's ten shares
         // need ten buffers of a block each, not ten of a MiB (16 small uploads at once made 160 MiB of garbage).
         var blocksPerRun = Math.Clamp((int)Math.Round((double)RunBytes / parameters.BlockSize), 1, parameters.SegmentCount);

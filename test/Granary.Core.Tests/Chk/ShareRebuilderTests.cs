@@ -19,7 +19,7 @@ public class ShareRebuilderTests
         new Random(seed).NextBytes(data);
         var file = await EncodedFile.CreateAsync(data, new EncodingParameters(k, n, maxSegment));
 
-        var rebuilt = Rebuild(file, [.. Enumerable.Range(n - k, k)], tamper: null);
+        var rebuilt = Rebuild(file.Shares, file.Cap.VerifyCap, [.. Enumerable.Range(n - k, k)], tamper: null);
 
         for (var share = 0; share < n; share++)
         {
@@ -35,7 +35,7 @@ public class ShareRebuilderTests
         var file = await EncodedFile.CreateAsync(data, new EncodingParameters(3, 10, 131_072));
 
         // The tail's padding is not covered by the crypttext hash, only by the block hashes.
-        var failure = Assert.Throws<CorruptFileException>(() => Rebuild(file, [0, 1, 2], tamper: (segment, blocks) =>
+        var failure = Assert.Throws<CorruptFileException>(() => Rebuild(file.Shares, file.Cap.VerifyCap, [0, 1, 2], tamper: (segment, blocks) =>
         {
             if (segment == 2)
             {
@@ -46,6 +46,28 @@ public class ShareRebuilderTests
     }
 
     [Fact]
+    public async Task The_URI_extension_block_is_kept_as_the_shares_carry_it_even_with_keys_Granary_does_not_write()
+    {
+        var data = new byte[200_000];
+        new Random(9).NextBytes(data);
+        var file = await EncodedFile.CreateAsync(data, new EncodingParameters(3, 10, 131_072));
+
+        // An old Tahoe-LAFS UEB also carries plaintext hashes: the same file, a longer UEB, another cap.
+        var encoding = file.Encoding;
+        var longer = encoding.UriExtensionBytes.Concat("plaintext_hash:32:"u8.ToArray()).Concat(new byte[32]).Concat(","u8.ToArray()).ToArray();
+        var cap = new Core.Caps.ChkReadCap(file.Cap.Key, UriExtension.HashOf(longer), 3, 10, data.Length).VerifyCap;
+        var old = new ChkShares(cap, encoding.UriExtension, longer, encoding.CrypttextHashTree, [.. encoding.BlockHashTrees], encoding.ShareHashTree);
+        var shares = Enumerable.Range(0, 10)
+            .Select(share => file.Shares[share].AsSpan(0, (int)encoding.Header.PlaintextHashTreeOffset).ToArray().Concat(old.Trailer(share)).ToArray())
+            .ToArray();
+
+        var rebuilt = Rebuild(shares, cap, [7, 8, 9], tamper: null);
+
+        Assert.All(Enumerable.Range(0, 10), share => Assert.True(shares[share].AsSpan().SequenceEqual(rebuilt[share]), $"share {share} differs"));
+        Assert.Equal(longer.Length - encoding.UriExtensionBytes.Length, rebuilt[0].Length - file.Shares[0].Length);
+    }
+
+    [Fact]
     public void A_rebuilder_needs_the_hashes_accepted_first()
     {
         using var decoder = new ChkDecoder(new Core.Caps.ChkReadCap(new byte[16], new byte[32], 3, 10, 1000).VerifyCap);
@@ -53,13 +75,12 @@ public class ShareRebuilderTests
     }
 
     // Re-makes every share of the file from the shares named, with its verify cap only.
-    private static byte[][] Rebuild(EncodedFile file, int[] from, Action<int, byte[]>? tamper)
+    private static byte[][] Rebuild(byte[][] fileShares, Core.Caps.ChkVerifyCap cap, int[] from, Action<int, byte[]>? tamper)
     {
-        var cap = file.Cap.VerifyCap;
         using var decoder = new ChkDecoder(cap);
         foreach (var share in from)
         {
-            decoder.AcceptShare(share, file.Shares[share]);
+            decoder.AcceptShare(share, fileShares[share]);
         }
 
         var rebuilder = new ChkShareRebuilder(cap, decoder);
@@ -72,7 +93,7 @@ public class ShareRebuilderTests
             var blockSize = p.BlockSizeOf(segment);
             for (var i = 0; i < from.Length; i++)
             {
-                file.Shares[from[i]].AsSpan((int)header.BlockOffset(segment), blockSize).CopyTo(scratch.AsSpan(i * blockSize));
+                fileShares[from[i]].AsSpan((int)header.BlockOffset(segment), blockSize).CopyTo(scratch.AsSpan(i * blockSize));
             }
 
             decoder.DecodeCiphertext(segment, from, scratch.AsSpan(0, blockSize * p.K), rebuilder.Blocks.Span);
