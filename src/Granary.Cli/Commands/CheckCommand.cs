@@ -29,9 +29,9 @@ internal static class CheckCommand
                 return GranaryCli.Success;
             }
 
-            if (context.Parse.GetValue(repair) && target.Root is ChkVerifyCap or MutableVerifyCap)
+            if (context.Parse.GetValue(repair) && target.Root is MutableVerifyCap)
             {
-                throw new UsageException("repair re-encodes the file and needs its read cap, not a verify cap");
+                throw new UsageException("repairing a mutable file re-signs it and needs its write cap, not a verify cap");
             }
 
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
