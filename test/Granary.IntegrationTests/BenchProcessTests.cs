@@ -34,6 +34,26 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_audit_runs_audits_beside_block_reads_against_a_real_grid_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "audit", "--nodes", "4", "--files", "2", "--size", "1MiB", "--seconds", "1", "--in-flight", "4", "--dir", _dir.Path, "--json"], TimeSpan.FromMinutes(3));
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("nodes").GetInt32());
+        Assert.True(root.GetProperty("shares").GetInt32() >= 2);
+        Assert.True(root.GetProperty("audits").GetInt64() > 0);
+        Assert.Equal(0, root.GetProperty("failedAudits").GetInt64());
+        var audits = root.GetProperty("auditsPerSecond").GetDouble();
+        var reads = root.GetProperty("blockReadsPerSecond").GetDouble();
+        Assert.True(reads > 0);
+        Assert.Equal(audits / reads, root.GetProperty("auditsOverReads").GetDouble(), 6);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
+    [Fact]
     public async Task Bench_codec_decodes_the_best_pattern_and_every_layout_of_the_worst_and_names_the_slowest()
     {
         var result = await GranaryProcess.RunAsync(

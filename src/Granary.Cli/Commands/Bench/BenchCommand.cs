@@ -18,6 +18,7 @@ internal static class BenchCommand
         command.Subcommands.Add(MutableBenchCommand.Create());
         command.Subcommands.Add(GatewayBenchCommand.Create());
         command.Subcommands.Add(FarmBenchCommand.Create());
+        command.Subcommands.Add(AuditBenchCommand.Create());
         return command;
     }
 }
