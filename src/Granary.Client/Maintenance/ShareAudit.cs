@@ -53,10 +53,13 @@ public static class ShareAudit
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        ShareProof proof;
+        var challenged = blocks.ToArray();
+        string? problem;
         try
         {
-            proof = await node.ReadProofAsync(basis.Cap.StorageIndex, share, blocks, basis.MaxProofBytes(blocks.Count), deadline.Token).ConfigureAwait(false);
+            problem = await node.ReadProofAsync(
+                basis.Cap.StorageIndex, share, blocks, basis.MaxProofBytes(blocks.Count), proof => ShareProofVerifier.Problem(basis.UriExtension, share, challenged, proof), deadline.Token)
+                .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -75,7 +78,6 @@ public static class ShareAudit
             return AuditVerdict.Fail($"unreachable: {e.Message}");
         }
 
-        var problem = ShareProofVerifier.Problem(basis.UriExtension, share, blocks.ToArray(), proof);
         return problem is null ? AuditVerdict.Pass : AuditVerdict.Fail(problem);
     }
 

@@ -77,8 +77,21 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
     /// <see cref="ShareProofVerifier"/>); a body over <paramref name="maxBytes"/> or one that is not a
     /// well-formed proof is a <see cref="StorageException"/>, as is 404 when the node holds no such share.
     /// </summary>
-    public async Task<ShareProof> ReadProofAsync(StorageIndex index, int share, IReadOnlyList<int> blocks, int maxBytes, CancellationToken cancellationToken)
+    public Task<ShareProof> ReadProofAsync(StorageIndex index, int share, IReadOnlyList<int> blocks, int maxBytes, CancellationToken cancellationToken) =>
+        ReadProofAsync(index, share, blocks, maxBytes, null, static proof => proof, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadProofAsync(StorageIndex, int, IReadOnlyList{int}, int, CancellationToken)"/>, but the
+    /// answer is read into a pooled buffer and handed to <paramref name="judge"/>, whose result is returned;
+    /// the proof must not outlive <paramref name="judge"/> (an auditor making many audits of large blocks).
+    /// </summary>
+    public Task<T> ReadProofAsync<T>(StorageIndex index, int share, IReadOnlyList<int> blocks, int maxBytes, Func<ShareProof, T> judge, CancellationToken cancellationToken) =>
+        ReadProofAsync(index, share, blocks, maxBytes, System.Buffers.ArrayPool<byte>.Shared, judge, cancellationToken);
+
+    private async Task<T> ReadProofAsync<T>(
+        StorageIndex index, int share, IReadOnlyList<int> blocks, int maxBytes, System.Buffers.ArrayPool<byte>? pool, Func<ShareProof, T> judge, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(judge);
         using var request = Request(
             HttpMethod.Post, $"immutable/{index}/{Number(share)}/proof", JsonContent.Create(new ProofRequest(blocks), options: StorageProtocol.Json), null);
         using var response = await SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
@@ -88,26 +101,34 @@ public sealed class StorageClient(StorageUrl url, HttpClient http)
             throw new StorageException(_name, response.StatusCode, $"answered with a {declared}-byte proof, more than the {maxBytes} bytes it could need");
         }
 
-        var body = new byte[(int)(response.Content.Headers.ContentLength ?? maxBytes) + 1];
-        int length;
+        var room = (int)(response.Content.Headers.ContentLength ?? maxBytes) + 1;
+        var body = pool?.Rent(room) ?? new byte[room];
         try
         {
-            using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            length = await stream.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            throw new StorageException(_name, response.StatusCode, $"broke off its proof ({e.Message})", e);
-        }
+            int length;
+            try
+            {
+                using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+                length = await stream.ReadAtLeastAsync(body.AsMemory(0, room), room, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                throw new StorageException(_name, response.StatusCode, $"broke off its proof ({e.Message})", e);
+            }
 
-        if (length == body.Length)
-        {
-            throw new StorageException(_name, response.StatusCode, "answered with a proof longer than it announced or could need");
-        }
+            if (length == room)
+            {
+                throw new StorageException(_name, response.StatusCode, "answered with a proof longer than it announced or could need");
+            }
 
-        return ShareProof.TryParse(body.AsMemory(0, length), out var proof, out var error)
-            ? proof!
-            : throw new StorageException(_name, response.StatusCode, $"answered with a proof this client cannot parse: {error}");
+            return ShareProof.TryParse(body.AsMemory(0, length), out var proof, out var error)
+                ? judge(proof!)
+                : throw new StorageException(_name, response.StatusCode, $"answered with a proof this client cannot parse: {error}");
+        }
+        finally
+        {
+            pool?.Return(body);
+        }
     }
 
     /// <summary>Adds or renews a lease; false when the node holds no shares of the index.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Granary.Core.Hashing;
 
@@ -84,30 +85,37 @@ public sealed class ShareProof
 
     public byte[] Serialize()
     {
-        var bytes = new byte[SerializedLength];
-        var span = bytes.AsSpan();
-        span[0] = FormatVersion;
-        span[1] = (byte)Blocks.Count;
-        span[2] = (byte)(ShareHashes.Length / ShareHeader.ShareHashEntrySize);
-        BinaryPrimitives.WriteUInt16BigEndian(span[3..], (ushort)TreeNodes.Count);
-        var at = HeaderSize;
+        var writer = new ArrayBufferWriter<byte>(SerializedLength);
+        WriteTo(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes the wire form piece by piece (<see cref="SerializedLength"/> bytes), so a large block is copied once, straight into <paramref name="writer"/>.</summary>
+    public void WriteTo(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Span<byte> small = stackalloc byte[TreeEntrySize];
+        small[0] = FormatVersion;
+        small[1] = (byte)Blocks.Count;
+        small[2] = (byte)(ShareHashes.Length / ShareHeader.ShareHashEntrySize);
+        BinaryPrimitives.WriteUInt16BigEndian(small[3..], (ushort)TreeNodes.Count);
+        writer.Write(small[..HeaderSize]);
         foreach (var block in Blocks)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(span[at..], (uint)block.Segment);
-            BinaryPrimitives.WriteUInt32BigEndian(span[(at + 4)..], (uint)block.Data.Length);
-            block.Data.Span.CopyTo(span[(at + BlockEntryHeaderSize)..]);
-            at += BlockEntryHeaderSize + block.Data.Length;
+            BinaryPrimitives.WriteUInt32BigEndian(small, (uint)block.Segment);
+            BinaryPrimitives.WriteUInt32BigEndian(small[4..], (uint)block.Data.Length);
+            writer.Write(small[..BlockEntryHeaderSize]);
+            writer.Write(block.Data.Span);
         }
 
         foreach (var node in TreeNodes)
         {
-            BinaryPrimitives.WriteUInt32BigEndian(span[at..], (uint)node.Index);
-            node.Hash.Span.CopyTo(span.Slice(at + 4, HashSize));
-            at += TreeEntrySize;
+            BinaryPrimitives.WriteUInt32BigEndian(small, (uint)node.Index);
+            node.Hash.Span.CopyTo(small[4..]);
+            writer.Write(small);
         }
 
-        ShareHashes.Span.CopyTo(span[at..]);
-        return bytes;
+        writer.Write(ShareHashes.Span);
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using Granary.Core.Hashing;
 
 namespace Granary.Core.Chk;
@@ -19,7 +21,15 @@ public static class ShareProver
     /// share <paramref name="share"/>, or null when one of them is past the share's last block. A share
     /// whose header or length cannot be proved from is a <see cref="CorruptShareException"/>.
     /// </summary>
-    public static async Task<ShareProof?> ProveAsync(int share, ShareRangeReader read, IReadOnlyList<int> blocks, CancellationToken cancellationToken)
+    public static Task<ShareProof?> ProveAsync(int share, ShareRangeReader read, IReadOnlyList<int> blocks, CancellationToken cancellationToken) =>
+        ProveAsync(share, read, blocks, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ProveAsync(int, ShareRangeReader, IReadOnlyList{int}, CancellationToken)"/>, with the
+    /// blocks read into arrays from <paramref name="pool"/> (a server answering many audits of large
+    /// blocks); hand them back with <see cref="Return"/> once the proof is sent.
+    /// </summary>
+    public static async Task<ShareProof?> ProveAsync(int share, ShareRangeReader read, IReadOnlyList<int> blocks, ArrayPool<byte>? pool, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(read);
         if (blocks is not { Count: > 0 and <= ShareProof.MaxBlocks } || blocks.Distinct().Count() != blocks.Count || blocks.Any(b => b < 0))
@@ -51,12 +61,21 @@ public static class ShareProver
         }
 
         var proven = new ProvenBlock[sorted.Length];
-        for (var i = 0; i < sorted.Length; i++)
+        try
         {
-            var segment = sorted[i];
-            var data = new byte[segment == segmentCount - 1 ? header.DataSize - ((long)segment * header.BlockSize) : header.BlockSize];
-            await ReadExactlyAsync(share, read, data, header.BlockOffset(segment), cancellationToken).ConfigureAwait(false);
-            proven[i] = new ProvenBlock(segment, data);
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                var segment = sorted[i];
+                var length = (int)(segment == segmentCount - 1 ? header.DataSize - ((long)segment * header.BlockSize) : header.BlockSize);
+                var data = pool?.Rent(length).AsMemory(0, length) ?? new byte[length];
+                proven[i] = new ProvenBlock(segment, data);
+                await ReadExactlyAsync(share, read, data, header.BlockOffset(segment), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch when (pool is not null)
+        {
+            ReturnBlocks(proven, pool);
+            throw;
         }
 
         var needed = ShareProof.NeededTreeNodes(sorted, segmentCount);
@@ -82,6 +101,24 @@ public static class ShareProver
         var shareHashes = new byte[shareHashBytes];
         await ReadExactlyAsync(share, read, shareHashes, header.ShareHashesOffset, cancellationToken).ConfigureAwait(false);
         return new ShareProof(proven, nodes, shareHashes);
+    }
+
+    /// <summary>Hands the blocks of a proof made with <paramref name="pool"/> back to it; the proof is unusable afterwards.</summary>
+    public static void Return(ShareProof proof, ArrayPool<byte> pool)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        ReturnBlocks(proof.Blocks, pool);
+    }
+
+    private static void ReturnBlocks(IEnumerable<ProvenBlock?> blocks, ArrayPool<byte> pool)
+    {
+        foreach (var block in blocks)
+        {
+            if (block is not null && MemoryMarshal.TryGetArray(block.Data, out var array))
+            {
+                pool.Return(array.Array!);
+            }
+        }
     }
 
     private static ShareHeader Parse(int share, ReadOnlySpan<byte> bytes)

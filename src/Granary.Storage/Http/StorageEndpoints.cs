@@ -137,11 +137,11 @@ internal static class StorageEndpoints
         };
     }
 
-    private static async Task<IResult> ProveAsync(string index, string share, HttpRequest request, ImmutableStore store, CancellationToken cancellationToken)
+    private static async Task ProveAsync(string index, string share, HttpContext context, ImmutableStore store, CancellationToken cancellationToken)
     {
         var storageIndex = RequestParsing.Index(index);
         var shareNumber = RequestParsing.Share(share);
-        var body = await ReadJsonAsync<ProofRequest>(request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
+        var body = await ReadJsonAsync<ProofRequest>(context.Request, ControlBodyLimit, cancellationToken).ConfigureAwait(false);
         if (body.Blocks is not { Count: > 0 and <= ShareProof.MaxBlocks } blocks || blocks.Distinct().Count() != blocks.Count || blocks.Any(b => b < 0))
         {
             throw new ProblemException(400, $"blocks must list 1 to {ShareProof.MaxBlocks} distinct block numbers (0 or more)");
@@ -153,7 +153,7 @@ internal static class StorageEndpoints
         ShareProof? proof;
         try
         {
-            proof = await ShareProver.ProveAsync(shareNumber, read, blocks, cancellationToken).ConfigureAwait(false);
+            proof = await ShareProver.ProveAsync(shareNumber, read, blocks, System.Buffers.ArrayPool<byte>.Shared, cancellationToken).ConfigureAwait(false);
         }
         catch (CorruptShareException e)
         {
@@ -161,9 +161,23 @@ internal static class StorageEndpoints
             throw new ProblemException(409, $"this node's copy of the share cannot be proved from: {e.Reason}");
         }
 
-        return proof is null
-            ? throw new ProblemException(416, "a block asked for is past the share's last block")
-            : Results.Bytes(proof.Serialize(), "application/octet-stream");
+        if (proof is null)
+        {
+            throw new ProblemException(416, "a block asked for is past the share's last block");
+        }
+
+        try
+        {
+            // Large blocks go once from the pooled read buffer into the response pipe.
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = proof.SerializedLength;
+            proof.WriteTo(context.Response.BodyWriter);
+            await context.Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ShareProver.Return(proof, System.Buffers.ArrayPool<byte>.Shared);
+        }
     }
 
     // Small reads of a local file: synchronous is cheaper than a trip through the thread pool.
