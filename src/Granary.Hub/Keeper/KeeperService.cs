@@ -215,7 +215,7 @@ internal sealed class KeeperService(
             {
                 var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
                 var good = servers.Where(s => nodes.GetValueOrDefault(s.Key) is { Reachable: true } n && n.Reputation.Standing != NodeStanding.Disqualified)
-                    .Select(s => s.Value.Url).ToList();
+                    .Select(s => (s.Value.Url, Vetted: nodes[s.Key].Reputation.Standing == NodeStanding.Vetted)).ToList();
                 await Parallel.ForEachAsync(
                     below,
                     new ParallelOptions { MaxDegreeOfParallelism = _options.RepairConcurrency, CancellationToken = cancellationToken },
@@ -315,14 +315,17 @@ internal sealed class KeeperService(
         return renewed.Count;
     }
 
-    private async Task RepairAsync(KeptFile file, IReadOnlyList<StorageUrl> good, CancellationToken cancellationToken)
+    // Repairs through the nodes in good standing; only through vetted ones when there are at least n of them.
+    private async Task RepairAsync(KeptFile file, IReadOnlyList<(StorageUrl Url, bool Vetted)> good, CancellationToken cancellationToken)
     {
         var now = time.Micros();
+        var vetted = good.Where(g => g.Vetted).Select(g => g.Url).ToList();
+        var through = vetted.Count >= file.Total ? vetted : good.Select(g => g.Url).ToList();
         try
         {
             var secret = await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false);
             var client = await new GranaryClientBuilder()
-                .WithServers(good)
+                .WithServers(through)
                 .WithSettings(new ClientSettings(file.Needed, Math.Min(hubOptions.Encoding.Happy, file.Total), file.Total))
                 .WithSecrets(new ClientSecrets(() => throw new InvalidOperationException("The keeper makes no new files."), () => secret))
                 .WithHttpClient(http)

@@ -3,7 +3,7 @@ namespace Granary.Hub.Keeper;
 /// <summary>Where a node stands with the keeper.</summary>
 public enum NodeStanding
 {
-    /// <summary>Fewer than the vetting number of audits passed: audited, but not yet trusted with repaired shares when vetted nodes suffice.</summary>
+    /// <summary>Fewer than the vetting number of audits passed: audited, but given repaired shares only when fewer than n nodes are vetted.</summary>
     Vetting,
 
     /// <summary>Passed the vetting audits and scores above the disqualification line.</summary>
