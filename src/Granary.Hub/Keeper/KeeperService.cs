@@ -80,8 +80,9 @@ internal sealed class KeeperService(
             {
                 return;
             }
-            catch (Exception e) when (e is System.Data.Common.DbException or HttpRequestException or IOException or InvalidOperationException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // A pass that fails (the database away, say) is logged; the next one tries again and the hub serves on.
                 KeeperLog.PassFailed(logger, e);
             }
         }
@@ -134,7 +135,7 @@ internal sealed class KeeperService(
         if (outcome == KeepOutcome.Added)
         {
             KeeperLog.Kept(logger, cap.StorageIndex.ToString(), client, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count);
-            await RenewLeasesAsync(cancellationToken).ConfigureAwait(false);
+            await RenewLeasesAsync(cap.StorageIndex.ToString(), cancellationToken).ConfigureAwait(false);
         }
 
         return (new KeepResult(outcome, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count), null);
@@ -207,7 +208,7 @@ internal sealed class KeeperService(
         {
             var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
             await UpdateReachabilityAsync(servers, cancellationToken).ConfigureAwait(false);
-            var leases = await RenewLeasesAsync(cancellationToken).ConfigureAwait(false);
+            var leases = await RenewLeasesAsync(null, cancellationToken).ConfigureAwait(false);
             var below = await store.RecountAsync(Threshold, 10_000, time.Micros(), cancellationToken).ConfigureAwait(false);
             var (files, _) = await store.FileTotalsAsync(cancellationToken).ConfigureAwait(false);
             KeeperLog.CheckerPass(logger, files, below.Count, leases);
@@ -279,12 +280,12 @@ internal sealed class KeeperService(
         await store.SaveNodesAsync(changed, decisions, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Renews the hub's lease wherever it is due on a reachable node; returns how many renewed.</summary>
-    private async Task<int> RenewLeasesAsync(CancellationToken cancellationToken)
+    /// <summary>Renews the hub's lease wherever it is due on an announced node (on one file's holders, if named); returns how many renewed.</summary>
+    private async Task<int> RenewLeasesAsync(string? storageIndex, CancellationToken cancellationToken)
     {
         _leases ??= new LeaseSecrets(await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false));
         var now = time.Micros();
-        var due = await store.LeasesDueAsync(now - (_options.LeaseRenewSeconds * HubClock.MicrosPerSecond), 100_000, cancellationToken).ConfigureAwait(false);
+        var due = await store.LeasesDueAsync(now - (_options.LeaseRenewSeconds * HubClock.MicrosPerSecond), 100_000, cancellationToken, storageIndex).ConfigureAwait(false);
         if (due.Count == 0)
         {
             return 0;

@@ -184,18 +184,20 @@ internal sealed class KeeperStore(HubDatabase database)
         return shares;
     }
 
-    /// <summary>Shares whose hub lease was last renewed before <paramref name="before"/>, one row per file and node.</summary>
-    public async Task<IReadOnlyList<(KeptFile File, string NodeId)>> LeasesDueAsync(long before, int limit, CancellationToken cancellationToken)
+    /// <summary>Shares whose hub lease was last renewed before <paramref name="before"/>, one row per file and node (of one file, if <paramref name="storageIndex"/> is given).</summary>
+    public async Task<IReadOnlyList<(KeptFile File, string NodeId)>> LeasesDueAsync(long before, int limit, CancellationToken cancellationToken, string? storageIndex = null)
     {
         var due = new List<(KeptFile, string)>();
         await foreach (var reader in QueryAsync(
                            $"""
                            SELECT DISTINCT {FileColumns}, s.node_id FROM keeper_share s JOIN keeper_file f ON f.id = s.file_id
-                           WHERE s.state = {ShareState.Held} AND s.leased_at < @before ORDER BY f.id, s.node_id LIMIT @limit
+                           WHERE s.state = {ShareState.Held} AND s.leased_at < @before {(storageIndex is null ? "" : "AND f.storage_index = @si")}
+                           ORDER BY f.id, s.node_id LIMIT @limit
                            """,
                            cancellationToken,
                            ("before", before),
-                           ("limit", limit)).ConfigureAwait(false))
+                           ("limit", limit),
+                           ("si", storageIndex ?? "")).ConfigureAwait(false))
         {
             due.Add((ReadFile(reader), reader.GetString(6)));
         }
