@@ -19,6 +19,7 @@ internal static class BenchCommand
         command.Subcommands.Add(GatewayBenchCommand.Create());
         command.Subcommands.Add(FarmBenchCommand.Create());
         command.Subcommands.Add(AuditBenchCommand.Create());
+        command.Subcommands.Add(KeeperBenchCommand.Create());
         return command;
     }
 }
