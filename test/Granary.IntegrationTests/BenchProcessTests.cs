@@ -193,6 +193,34 @@ public sealed class BenchProcessTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 
+    [Fact]
+    public async Task Bench_keeper_times_checker_recounts_beside_a_plain_count_and_cleans_up()
+    {
+        var result = await GranaryProcess.RunAsync(
+            ["bench", "keeper", "--files", "2000", "--json"], TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["TMPDIR"] = _dir.Path });
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Output);
+        var root = json.RootElement;
+        Assert.Equal(2000, root.GetProperty("files").GetInt32());
+        Assert.Equal(20_000, root.GetProperty("shareRows").GetInt64());
+        Assert.Equal("SQLite", root.GetProperty("database").GetString());
+        // Every file has 8 healthy shares (one node disqualified, one unreachable): none below 7.
+        Assert.Equal(0, root.GetProperty("filesBelowThreshold").GetInt32());
+        foreach (var name in new[] { "recount", "countBaseline" })
+        {
+            var timing = root.GetProperty(name);
+            Assert.InRange(timing.GetProperty("bestSeconds").GetDouble(), double.Epsilon, timing.GetProperty("medianSeconds").GetDouble());
+            Assert.True(timing.GetProperty("passesPerSecond").GetDouble() > 0, name);
+        }
+
+        Assert.Equal(
+            root.GetProperty("recount").GetProperty("bestSeconds").GetDouble() / root.GetProperty("countBaseline").GetProperty("bestSeconds").GetDouble(),
+            root.GetProperty("recountOverBaseline").GetDouble(),
+            6);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
+    }
+
     [Theory]
     [InlineData("100MiB")]
     [InlineData("lots")]
