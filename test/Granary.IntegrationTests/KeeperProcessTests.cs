@@ -173,7 +173,8 @@ public sealed class KeeperProcessTests
                     && JsonNode.Parse(await Http.GetStringAsync(new Uri(grid.HubUrl, "introducer/v1/servers")))!["servers"]!.AsArray().Count == 5,
                 $"a checker pass on day {day}");
             await Task.Delay(2500); // a collection sweep on every node at the new time
-            Assert.True(Shares(grid, kept).Count() == 10, $"day {day}: the kept file lost shares");
+            // Every share number still on some node (a checker pass that ran while announcements lapsed at the jump may have added copies).
+            Assert.True(Shares(grid, kept).Select(s => s.Share).Distinct().Count() == 10, $"day {day}: the kept file lost shares");
             if (unkeptGoneOnDay == 0 && !Shares(grid, unkept).Any())
             {
                 unkeptGoneOnDay = day;

@@ -31,6 +31,7 @@ internal sealed class KeeperService(
     private readonly ConcurrentDictionary<long, AuditBasis> _bases = new();
     private TaskCompletionSource _wakeChecker = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _passGate = new(1, 1);
+    private byte[]? _leaseSecret;
     private LeaseSecrets? _leases;
     private int _auditPasses;
     private int _checkerPasses;
@@ -283,7 +284,7 @@ internal sealed class KeeperService(
     /// <summary>Renews the hub's lease wherever it is due on an announced node (on one file's holders, if named); returns how many renewed.</summary>
     private async Task<int> RenewLeasesAsync(string? storageIndex, CancellationToken cancellationToken)
     {
-        _leases ??= new LeaseSecrets(await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false));
+        _leases ??= new LeaseSecrets(await LeaseSecretAsync(cancellationToken).ConfigureAwait(false));
         var now = time.Micros();
         var due = await store.LeasesDueAsync(now - (_options.LeaseRenewSeconds * HubClock.MicrosPerSecond), 100_000, cancellationToken, storageIndex).ConfigureAwait(false);
         if (due.Count == 0)
@@ -324,7 +325,7 @@ internal sealed class KeeperService(
         var through = vetted.Count >= file.Total ? vetted : good.Select(g => g.Url).ToList();
         try
         {
-            var secret = await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false);
+            var secret = await LeaseSecretAsync(cancellationToken).ConfigureAwait(false);
             var client = await new GranaryClientBuilder()
                 .WithServers(through)
                 .WithSettings(new ClientSettings(file.Needed, Math.Min(hubOptions.Encoding.Happy, file.Total), file.Total))
@@ -350,6 +351,10 @@ internal sealed class KeeperService(
             await store.RecordRepairAsync(file, [], 0, e.Message, now, new KeeperDecision(now, "repair-failed", null, file.StorageIndex, e.Message), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // The hub's lease secret, read (or made) once: every lease and repair derives from it.
+    private async Task<byte[]> LeaseSecretAsync(CancellationToken cancellationToken) =>
+        _leaseSecret ??= await store.LeaseSecretAsync(cancellationToken).ConfigureAwait(false);
 
     private async Task EnsureNodesAsync(IEnumerable<string> ids, CancellationToken cancellationToken)
     {
