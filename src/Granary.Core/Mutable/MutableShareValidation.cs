@@ -76,6 +76,76 @@ public static class MutableShareValidation
             }
         }
 
+        CheckBlockHashTreeRoot(share, version, Node(blockHashTree, 0), shareHashChain);
+    }
+
+    /// <summary>
+    /// Step 3 and 4 for a few segments without the whole tree, as an auditor checks them: each
+    /// segment's stored data must lead, through the block hash tree nodes on its path (<paramref name="blockHashTreeNodes"/>,
+    /// by node index, as <see cref="MerkleTree.NeededHashes"/> names them), to one block hash tree root,
+    /// and that root through the share hash chain to the signed root hash. A file with no segments
+    /// has only the root, node 0, to check.
+    /// </summary>
+    public static void CheckSegmentsByPath(
+        int share, MutableVersion version, IReadOnlyDictionary<int, ReadOnlyMemory<byte>> segmentData, IReadOnlyDictionary<int, byte[]> blockHashTreeNodes, ReadOnlySpan<byte> shareHashChain)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(segmentData);
+        ArgumentNullException.ThrowIfNull(blockHashTreeNodes);
+        var p = version.Parameters;
+        if (share < 0 || share >= p.N)
+        {
+            throw new CorruptShareException(share, $"share number {share} is outside 0 … {p.N - 1}");
+        }
+
+        Span<byte> treeRoot = stackalloc byte[HashSize];
+        if (p.SegmentCount == 0)
+        {
+            if (!blockHashTreeNodes.TryGetValue(0, out var only) || only.Length != HashSize)
+            {
+                throw new CorruptShareException(share, "its block hash tree root is missing");
+            }
+
+            only.CopyTo(treeRoot);
+        }
+        else if (segmentData.Count == 0)
+        {
+            throw new ArgumentException("Name at least one segment to check.", nameof(segmentData));
+        }
+
+        Span<byte> leaf = stackalloc byte[HashSize];
+        Span<byte> root = stackalloc byte[HashSize];
+        var first = true;
+        foreach (var (segment, data) in segmentData)
+        {
+            if (data.Length != p.SegmentDataLength(segment))
+            {
+                throw new CorruptShareException(share, $"segment {segment}'s data is {data.Length} bytes, not {p.SegmentDataLength(segment)}", segment);
+            }
+
+            HashTag.Block.Hash(data.Span, leaf);
+            if (!MerkleTree.TryComputeRoot(segment, p.SegmentCount, leaf, blockHashTreeNodes, root))
+            {
+                throw new CorruptShareException(share, $"its block hash tree lacks a node on segment {segment}'s path", segment);
+            }
+
+            if (first)
+            {
+                root.CopyTo(treeRoot);
+                first = false;
+            }
+            else if (!root.SequenceEqual(treeRoot))
+            {
+                throw new CorruptShareException(share, $"segment {segment}'s block does not match its block hash", segment);
+            }
+        }
+
+        CheckBlockHashTreeRoot(share, version, treeRoot, shareHashChain);
+    }
+
+    // The block hash tree's root, through the share hash chain, must give the signed root hash.
+    private static void CheckBlockHashTreeRoot(int share, MutableVersion version, ReadOnlySpan<byte> blockHashTreeRoot, ReadOnlySpan<byte> shareHashChain)
+    {
         if (shareHashChain.Length % ChainEntrySize != 0)
         {
             throw new CorruptShareException(share, $"its share hash chain is {shareHashChain.Length} bytes, not a multiple of {ChainEntrySize}");
@@ -88,7 +158,7 @@ public static class MutableShareValidation
         }
 
         Span<byte> root = stackalloc byte[HashSize];
-        if (!MerkleTree.TryComputeRoot(share, p.N, Node(blockHashTree, 0), chain, root))
+        if (!MerkleTree.TryComputeRoot(share, version.Parameters.N, blockHashTreeRoot, chain, root))
         {
             throw new CorruptShareException(share, "its share hash chain lacks a hash on the path to the root");
         }
