@@ -38,7 +38,7 @@ internal static class KeeperApi
                 case KeeperRequest.Keep or KeeperRequest.Forget when request.Cap is null:
                     return Error($"a '{request.Action}' request names the file's verify cap in \"cap\"", 400);
                 case KeeperRequest.Keep:
-                    if (!TryVerifyCap(request.Cap, out var cap, out problem))
+                    if (!TryVerifyCap(request.Cap, out var cap, out var index, out problem))
                     {
                         return Error(problem, 400);
                     }
@@ -56,20 +56,20 @@ internal static class KeeperApi
 
                     return kept.Outcome == KeepOutcome.LimitReached
                         ? Error($"this client already keeps {options.Keeper.MaxFilesPerClient} files here, the most the hub allows one client", 403)
-                        : Results.Json(new KeptFileAnswer(cap!.StorageIndex.ToString(), cap.ToString(), kept.Shares, kept.Shares, kept.Outcome == KeepOutcome.AlreadyKept), KeeperRequest.Json);
+                        : Results.Json(new KeptFileAnswer(index.ToString(), cap!.ToString(), kept.Shares, kept.Shares, kept.Outcome == KeepOutcome.AlreadyKept), KeeperRequest.Json);
                 case KeeperRequest.Forget:
-                    if (!TryVerifyCap(request.Cap, out var forget, out problem))
+                    if (!TryVerifyCap(request.Cap, out _, out var forgotten, out problem))
                     {
                         return Error(problem, 400);
                     }
 
-                    if (!await keeper.Store.ForgetAsync(request.Client, forget!.StorageIndex.ToString(), ct).ConfigureAwait(false))
+                    if (!await keeper.Store.ForgetAsync(request.Client, forgotten.ToString(), ct).ConfigureAwait(false))
                     {
                         return Error("this client does not keep that file here", 404);
                     }
 
-                    KeeperLog.Forgot(logger, forget.StorageIndex.ToString(), request.Client);
-                    return Results.Json(new { storageIndex = forget.StorageIndex.ToString(), forgotten = true }, KeeperRequest.Json);
+                    KeeperLog.Forgot(logger, forgotten.ToString(), request.Client);
+                    return Results.Json(new { storageIndex = forgotten.ToString(), forgotten = true }, KeeperRequest.Json);
                 default:
                     return Error($"unknown action '{request.Action}': use keep, forget or list", 400);
             }
@@ -132,9 +132,10 @@ internal static class KeeperApi
 
     private static IResult Error(string problem, int status) => Results.Json(new { error = problem }, statusCode: status);
 
-    private static bool TryVerifyCap(string text, out ChkVerifyCap? cap, out string problem)
+    private static bool TryVerifyCap(string text, out Cap? cap, out StorageIndex index, out string problem)
     {
         cap = null;
+        index = default!;
         Cap parsed;
         try
         {
@@ -148,15 +149,19 @@ internal static class KeeperApi
 
         switch (parsed)
         {
-            case ChkVerifyCap verify:
-                cap = verify;
+            case ChkVerifyCap or MutableVerifyCap:
+                cap = parsed;
+                parsed.TryGetStorageIndex(out index);
                 problem = "";
                 return true;
-            case ChkReadCap:
-                problem = "send the verify cap (URI:CHK-Verifier:…), never the read cap: the hub keeps files without being able to read them";
+            case ChkReadCap or MutableReadCap or MutableWriteCap:
+                problem = "send the file's verify cap (URI:CHK-Verifier:, URI:SSK-Verifier: or URI:MDMF-Verifier:), never a read or write cap: the hub keeps files without being able to read them";
+                return false;
+            case DirectoryCap:
+                problem = "send the verify cap of the directory's file (URI:SSK-Verifier:, URI:MDMF-Verifier: or URI:CHK-Verifier:), not a directory cap";
                 return false;
             default:
-                problem = "the keeper keeps immutable (CHK) files; give a URI:CHK-Verifier: cap";
+                problem = "the keeper keeps immutable and mutable files by their verify caps; a literal file lives in its cap";
                 return false;
         }
     }

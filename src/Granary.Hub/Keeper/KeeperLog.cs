@@ -31,6 +31,9 @@ internal static partial class KeeperLog
     [LoggerMessage(2309, LogLevel.Warning, "Could not repair {StorageIndex}: {Reason}")]
     public static partial void RepairFailed(ILogger logger, string storageIndex, string reason);
 
+    [LoggerMessage(2311, LogLevel.Warning, "Mutable file {StorageIndex} has {Healthy} of {Total} shares held and needs its owner to repair it with the write cap")]
+    public static partial void MutableBelowThreshold(ILogger logger, string storageIndex, int healthy, int total);
+
     [LoggerMessage(2310, LogLevel.Error, "Keeper pass failed")]
     public static partial void PassFailed(ILogger logger, System.Exception exception);
 }

@@ -3,7 +3,9 @@ using Granary.Client;
 using Granary.Client.Maintenance;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
+using Granary.Core.Chk;
 using Granary.Core.Leases;
+using Granary.Core.Mutable;
 using Granary.Core.Protocol;
 using Granary.Hub.Data;
 using Microsoft.Extensions.Hosting;
@@ -89,34 +91,60 @@ internal sealed class KeeperService(
         }
     }
 
-    /// <summary>Registers a file to keep for a client: finds its shares, checks its URI extension block against the cap, leases every share.</summary>
-    public async Task<(KeepResult? Result, string? Problem)> KeepAsync(string client, ChkVerifyCap cap, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers a file to keep for a client: finds its shares, checks them against the verify cap (an
+    /// immutable file's URI extension block; a mutable file's key and signature, keeping the newest
+    /// version found), leases every share.
+    /// </summary>
+    public async Task<(KeepResult? Result, string? Problem)> KeepAsync(string client, Cap cap, CancellationToken cancellationToken)
     {
         var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
-        var found = await Task.WhenAll(servers.Select(async server =>
+        var (index, needed, total, basis, holdings, problem) = cap switch
         {
-            try
-            {
-                return (server, await WithTimeout(ct => server.Value.ListSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is StorageException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                return (server, Array.Empty<int>());
-            }
-        })).ConfigureAwait(false);
-        var holdings = found.SelectMany(f => f.Item2.Where(s => s < cap.N).Select(share => (Share: share, NodeId: f.server.Key))).ToList();
-        if (holdings.Count == 0)
+            ChkVerifyCap chk => await ImmutableBasisAsync(servers, chk, cancellationToken).ConfigureAwait(false),
+            MutableVerifyCap mutable => await MutableBasisAsync(servers, mutable, cancellationToken).ConfigureAwait(false),
+            _ => throw new ArgumentException("The keeper keeps files by their verify caps.", nameof(cap)),
+        };
+        if (problem is not null)
         {
-            return (null, "no node this hub knows holds a share of this file");
+            return (null, problem);
         }
 
-        AuditBasis? basis = null;
+        await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
+        var outcome = await store.KeepAsync(
+            client, index.ToString(), cap.ToString(), basis, needed, total, holdings, _options.MaxFilesPerClient, time.Micros(), cancellationToken).ConfigureAwait(false);
+        var shares = holdings.Select(h => h.Share).Distinct().Count();
+        var nodes = holdings.Select(h => h.NodeId).Distinct().Count();
+        if (outcome == KeepOutcome.Added)
+        {
+            KeeperLog.Kept(logger, index.ToString(), client, shares, nodes);
+            await RenewLeasesAsync(index.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return (new KeepResult(outcome, shares, nodes), null);
+    }
+
+    private sealed record FileBasis(StorageIndex Index, int Needed, int Total, byte[] Basis, IReadOnlyList<(int Share, string NodeId)> Holdings, string? Problem)
+    {
+        public static FileBasis Refused(string problem) => new(default!, 0, 0, [], [], problem);
+    }
+
+    // An immutable file: the shares found, and one copy of the URI extension block that matches the cap.
+    private async Task<FileBasis> ImmutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, ChkVerifyCap cap, CancellationToken cancellationToken)
+    {
+        var holdings = (await FindSharesAsync(servers, (server, ct) => server.ListSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false))
+            .Where(h => h.Share < cap.N).ToList();
+        if (holdings.Count == 0)
+        {
+            return FileBasis.Refused("no node this hub knows holds a share of this file");
+        }
+
         foreach (var (share, node) in holdings)
         {
             try
             {
-                basis = await WithTimeout(ct => ShareAudit.ReadBasisAsync(servers[node], cap, share, ct), cancellationToken).ConfigureAwait(false);
-                break;
+                var basis = await WithTimeout(ct => ShareAudit.ReadBasisAsync(servers[node], cap, share, ct), cancellationToken).ConfigureAwait(false);
+                return new FileBasis(cap.StorageIndex, cap.K, cap.N, basis.Extension.ToArray(), holdings, null);
             }
             catch (Exception e) when (e is StorageException or FormatException or InvalidDataException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -124,22 +152,65 @@ internal sealed class KeeperService(
             }
         }
 
-        if (basis is null)
+        return FileBasis.Refused("no node's copy of the file's URI extension block matches the cap");
+    }
+
+    // A mutable file: the newest version any holder has that the cap's key signed, and the shares of that version.
+    private async Task<FileBasis> MutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, MutableVerifyCap cap, CancellationToken cancellationToken)
+    {
+        var current = await CurrentMutableSharesAsync(servers, cap, cancellationToken).ConfigureAwait(false);
+        if (current is null)
         {
-            return (null, "no node's copy of the file's URI extension block matches the cap");
+            return FileBasis.Refused("no node this hub knows holds a share of this file");
         }
 
-        await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
-        var outcome = await store.KeepAsync(
-            client, cap.StorageIndex.ToString(), cap.ToString(), basis.Extension.ToArray(), cap.K, cap.N, holdings, _options.MaxFilesPerClient, time.Micros(), cancellationToken).ConfigureAwait(false);
-        var nodes = holdings.Select(h => h.NodeId).Distinct().ToList();
-        if (outcome == KeepOutcome.Added)
+        var (version, holdings) = current.Value;
+        return version is null
+            ? FileBasis.Refused("no node's copy of the file is signed by the key the cap names")
+            : new FileBasis(cap.StorageIndex, version.Parameters.K, version.Parameters.N, version.Header.ToArray(), holdings, null);
+    }
+
+    // Every live holder's share of a mutable file, read and checked: the newest signed version and who holds it. Null when no node lists a share.
+    private async Task<(MutableVersion? Version, IReadOnlyList<(int Share, string NodeId)> Holdings)?> CurrentMutableSharesAsync(
+        IReadOnlyDictionary<string, StorageClient> servers, MutableVerifyCap cap, CancellationToken cancellationToken)
+    {
+        var listed = await FindSharesAsync(servers, (server, ct) => server.ListMutableSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false);
+        if (listed.Count == 0)
         {
-            KeeperLog.Kept(logger, cap.StorageIndex.ToString(), client, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count);
-            await RenewLeasesAsync(cap.StorageIndex.ToString(), cancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        return (new KeepResult(outcome, holdings.Select(h => h.Share).Distinct().Count(), nodes.Count), null);
+        var versions = await Task.WhenAll(listed.Select(async h =>
+        {
+            try
+            {
+                return (h.Share, h.NodeId, Version: await WithTimeout(ct => MutableShareAudit.ReadVersionAsync(servers[h.NodeId], cap, h.Share, ct), cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is StorageException or CorruptShareException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (h.Share, h.NodeId, Version: (MutableVersion?)null);
+            }
+        })).ConfigureAwait(false);
+        var newest = versions.Select(v => v.Version).Where(v => v is not null).Max();
+        return (newest, newest is null ? [] : [.. versions.Where(v => v.Version == newest && v.Share < newest.Parameters.N).Select(v => (v.Share, v.NodeId))]);
+    }
+
+    // The shares each live node lists (a node that does not answer lists none).
+    private static async Task<List<(int Share, string NodeId)>> FindSharesAsync(
+        IReadOnlyDictionary<string, StorageClient> servers, Func<StorageClient, CancellationToken, Task<int[]>> list, CancellationToken cancellationToken)
+    {
+        var found = await Task.WhenAll(servers.Select(async server =>
+        {
+            try
+            {
+                return (server.Key, Shares: await WithTimeout(ct => list(server.Value, ct), cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is StorageException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                return (server.Key, Shares: Array.Empty<int>());
+            }
+        })).ConfigureAwait(false);
+        return [.. found.SelectMany(f => f.Shares.Select(share => (share, f.Key)))];
     }
 
     /// <summary>One audit pass: the least recently audited shares, each challenged for random blocks.</summary>
@@ -153,18 +224,44 @@ internal sealed class KeeperService(
                 .Where(s => servers.ContainsKey(s.NodeId)) // a node no longer announced is the checker's to count as lost
                 .ToList();
             var verdicts = new (KeptShare Share, AuditVerdict Verdict)[shares.Count];
+            var stale = new bool[shares.Count];
+            var newer = new ConcurrentDictionary<long, MutableVersion>();
             await Parallel.ForEachAsync(
                 Enumerable.Range(0, shares.Count),
                 new ParallelOptions { MaxDegreeOfParallelism = _options.AuditConcurrency, CancellationToken = cancellationToken },
-                async (i, ct) => verdicts[i] = (shares[i], await AuditAsync(servers[shares[i].NodeId], shares[i], ct).ConfigureAwait(false))).ConfigureAwait(false);
+                async (i, ct) =>
+                {
+                    if (Cap.Parse(shares[i].File.VerifyCap) is MutableVerifyCap mutable)
+                    {
+                        var result = await AuditMutableAsync(servers[shares[i].NodeId], mutable, shares[i], ct).ConfigureAwait(false);
+                        (verdicts[i], stale[i]) = ((shares[i], result.Verdict), result.Stale);
+                        if (result.Newer is { } version)
+                        {
+                            newer.AddOrUpdate(shares[i].File.Id, version, (_, seen) => version > seen ? version : seen);
+                        }
+                    }
+                    else
+                    {
+                        verdicts[i] = (shares[i], await AuditAsync(servers[shares[i].NodeId], shares[i], ct).ConfigureAwait(false));
+                    }
+                }).ConfigureAwait(false);
 
             var now = time.Micros();
+            await RecordNewerVersionsAsync(newer, cancellationToken).ConfigureAwait(false);
             var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
             var changed = new Dictionary<string, KeptNode>(StringComparer.Ordinal);
             var decisions = new List<KeeperDecision>();
             var disqualified = false;
-            foreach (var (share, verdict) in verdicts)
+            for (var i = 0; i < verdicts.Length; i++)
             {
+                var (share, verdict) = verdicts[i];
+                if (stale[i])
+                {
+                    // An older version is not the file, but keeping it is no failure of the node's: a write may not have reached it.
+                    decisions.Add(new KeeperDecision(now, "share-stale", share.NodeId, share.File.StorageIndex, $"share {share.Share}: {verdict.Failure}"));
+                    continue;
+                }
+
                 var node = changed.GetValueOrDefault(share.NodeId) ?? nodes.GetValueOrDefault(share.NodeId) ?? NewNode(share.NodeId, now);
                 var reputation = node.Reputation.After(verdict.Passed, _options);
                 if (!verdict.Passed)
@@ -187,7 +284,8 @@ internal sealed class KeeperService(
                 changed[share.NodeId] = node with { Reputation = reputation, AuditedAt = now, LastFailure = verdict.Passed ? node.LastFailure : verdict.Failure, StateSince = since };
             }
 
-            await store.RecordAuditsAsync([.. verdicts.Select(v => (v.Share, v.Verdict.Passed))], changed, decisions, now, cancellationToken).ConfigureAwait(false);
+            await store.RecordAuditsAsync(
+                [.. verdicts.Select((v, i) => (v.Share, v.Verdict.Passed ? ShareState.Held : stale[i] ? ShareState.Stale : ShareState.FailedAudit))], changed, decisions, now, cancellationToken).ConfigureAwait(false);
             KeeperLog.AuditPass(logger, verdicts.Count(v => v.Verdict.Passed), verdicts.Count(v => !v.Verdict.Passed));
             if (disqualified || verdicts.Any(v => !v.Verdict.Passed))
             {
@@ -221,7 +319,17 @@ internal sealed class KeeperService(
                 await Parallel.ForEachAsync(
                     below,
                     new ParallelOptions { MaxDegreeOfParallelism = _options.RepairConcurrency, CancellationToken = cancellationToken },
-                    async (file, ct) => await RepairAsync(file, good, ct).ConfigureAwait(false)).ConfigureAwait(false);
+                    async (file, ct) =>
+                    {
+                        if (Cap.Parse(file.VerifyCap) is MutableVerifyCap mutable)
+                        {
+                            await RecheckMutableAsync(file, mutable, servers, ct).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await RepairAsync(file, good, ct).ConfigureAwait(false);
+                        }
+                    }).ConfigureAwait(false);
             }
         }
         finally
@@ -241,6 +349,20 @@ internal sealed class KeeperService(
                 : throw new InvalidDataException($"the kept extension of {share.File.StorageIndex} does not match its cap: {error}"));
         var blocks = ShareAudit.ChooseBlocks(basis, Math.Min(_options.BlocksPerAudit, basis.SegmentCount));
         return await ShareAudit.AuditAsync(node, basis, share.Share, blocks, TimeSpan.FromSeconds(_options.AuditTimeoutSeconds), cancellationToken).ConfigureAwait(false);
+    }
+
+    // A mutable share audited against the newest version the hub has recorded of its file (the store keeps it current).
+    private Task<MutableAuditResult> AuditMutableAsync(StorageClient node, MutableVerifyCap cap, KeptShare share, CancellationToken cancellationToken) =>
+        MutableShareAudit.AuditAsync(
+            node, cap, MutableVersion.Parse(share.File.Extension), share.Share, _options.BlocksPerAudit, TimeSpan.FromSeconds(_options.AuditTimeoutSeconds), cancellationToken);
+
+    // Mutable files written since the hub last looked: later audits judge against the newer version.
+    private async Task RecordNewerVersionsAsync(IReadOnlyDictionary<long, MutableVersion> newer, CancellationToken cancellationToken)
+    {
+        foreach (var (fileId, version) in newer)
+        {
+            await store.UpdateVersionAsync(fileId, version.Header.ToArray(), version.Parameters.K, version.Parameters.N, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task UpdateReachabilityAsync(IReadOnlyDictionary<string, StorageClient> servers, CancellationToken cancellationToken)
@@ -350,6 +472,47 @@ internal sealed class KeeperService(
             KeeperLog.RepairFailed(logger, file.StorageIndex, e.Message);
             await store.RecordRepairAsync(file, [], 0, e.Message, now, new KeeperDecision(now, "repair-failed", null, file.StorageIndex, e.Message), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A mutable file below the threshold. A new mutable share can only be written with the file's
+    /// write enabler, which derives from the write key, so the keeper cannot re-make shares as it does
+    /// for immutable files. It finds where the newest version's shares are now (the owner may have
+    /// written or repaired it since), records them, and when the file is still below the threshold says
+    /// so: its owner repairs it with the write cap.
+    /// </summary>
+    private async Task RecheckMutableAsync(KeptFile file, MutableVerifyCap cap, IReadOnlyDictionary<string, StorageClient> servers, CancellationToken cancellationToken)
+    {
+        var now = time.Micros();
+        var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
+        var good = servers.Where(s => nodes.GetValueOrDefault(s.Key) is not { Reputation.Standing: NodeStanding.Disqualified }).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        var current = await CurrentMutableSharesAsync(good, cap, cancellationToken).ConfigureAwait(false);
+        var kept = MutableVersion.Parse(file.Extension);
+        if (current is not { Version: { } version } || version < kept)
+        {
+            await store.RecordMutableRecheckAsync(file, null, 0, "no node holds a share of the file's newest version", now, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var holdings = current.Value.Holdings;
+        var healthy = holdings.Select(h => h.Share).Distinct().Count();
+        var threshold = Math.Min(Threshold, version.Parameters.N);
+        var problem = healthy >= threshold
+            ? null
+            : FormattableString.Invariant(
+                $"{healthy} of {version.Parameters.N} shares of seqnum {version.Seqnum} are held; a hub cannot write mutable shares (that takes the file's write enabler): repair it with its write cap (granary check --repair)");
+        if (version > kept)
+        {
+            await store.UpdateVersionAsync(file.Id, version.Header.ToArray(), version.Parameters.K, version.Parameters.N, cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
+        if (await store.RecordMutableRecheckAsync(file, holdings, healthy, problem, now, cancellationToken).ConfigureAwait(false) && problem is not null)
+        {
+            KeeperLog.MutableBelowThreshold(logger, file.StorageIndex, healthy, version.Parameters.N);
+        }
+
+        await RenewLeasesAsync(file.StorageIndex, cancellationToken).ConfigureAwait(false);
     }
 
     // The hub's lease secret, read (or made) once: every lease and repair derives from it.

@@ -5,6 +5,7 @@ using Granary.Hub.Data;
 namespace Granary.Hub.Keeper;
 
 /// <summary>A kept file as the keeper needs it: its verify cap and the URI extension block checked against it. The hub never holds a read cap.</summary>
+/// <remarks>For a mutable file <paramref name="Extension"/> holds the header of the newest version seen, whose signature was checked.</remarks>
 internal sealed record KeptFile(long Id, string StorageIndex, string VerifyCap, byte[] Extension, int Needed, int Total);
 
 /// <summary>A share the keeper believes a node holds.</summary>
@@ -31,6 +32,9 @@ internal static class ShareState
 {
     public const int Held = 0;
     public const int FailedAudit = 1;
+
+    /// <summary>A mutable share of an older version than the file's newest: not counted, audited again.</summary>
+    public const int Stale = 2;
 }
 
 /// <summary>
@@ -163,7 +167,7 @@ internal sealed class KeeperStore(HubDatabase database)
         return (0, 0);
     }
 
-    /// <summary>Shares held by nodes not disqualified, least recently audited first.</summary>
+    /// <summary>Shares held (or stale, to see whether a write reached them since) by nodes not disqualified, least recently audited first.</summary>
     public async Task<IReadOnlyList<KeptShare>> SharesToAuditAsync(int limit, CancellationToken cancellationToken)
     {
         var shares = new List<KeptShare>(Math.Min(limit, 4096));
@@ -172,7 +176,7 @@ internal sealed class KeeperStore(HubDatabase database)
                            SELECT {FileColumns}, s.share, s.node_id FROM keeper_share s
                            JOIN keeper_file f ON f.id = s.file_id
                            JOIN keeper_node n ON n.node_id = s.node_id
-                           WHERE s.state = {ShareState.Held} AND n.state <> 'Disqualified'
+                           WHERE s.state IN ({ShareState.Held}, {ShareState.Stale}) AND n.state <> 'Disqualified'
                            ORDER BY s.audited_at, s.file_id, s.share LIMIT @limit
                            """,
                            cancellationToken,
@@ -224,18 +228,18 @@ internal sealed class KeeperStore(HubDatabase database)
 
     /// <summary>Records audit results: each share's state and time, each node's new reputation, and what was decided.</summary>
     public async Task RecordAuditsAsync(
-        IReadOnlyCollection<(KeptShare Share, bool Passed)> results, IReadOnlyDictionary<string, KeptNode> nodes, IReadOnlyCollection<KeeperDecision> decisions, long now, CancellationToken cancellationToken)
+        IReadOnlyCollection<(KeptShare Share, int State)> results, IReadOnlyDictionary<string, KeptNode> nodes, IReadOnlyCollection<KeeperDecision> decisions, long now, CancellationToken cancellationToken)
     {
         using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         await InTransactionAsync(async (connection, transaction) =>
         {
-            foreach (var (share, passed) in results)
+            foreach (var (share, state) in results)
             {
                 await ExecuteAsync(
                     connection, transaction,
                     "UPDATE keeper_share SET audited_at = @now, state = @state WHERE file_id = @file AND share = @share AND node_id = @node",
                     cancellationToken,
-                    ("now", now), ("state", passed ? ShareState.Held : ShareState.FailedAudit), ("file", share.File.Id), ("share", share.Share), ("node", share.NodeId)).ConfigureAwait(false);
+                    ("now", now), ("state", state), ("file", share.File.Id), ("share", share.Share), ("node", share.NodeId)).ConfigureAwait(false);
             }
 
             foreach (var fileId in results.Select(r => r.Share.File.Id).Distinct())
@@ -299,6 +303,12 @@ internal sealed class KeeperStore(HubDatabase database)
                 """,
                 cancellationToken,
                 ("now", now)).ConfigureAwait(false);
+
+            // A file healthy again (repaired by its owner, or its nodes back) has nothing standing in its way.
+            await ExecuteAsync(
+                "UPDATE keeper_file SET repair_error = NULL WHERE repair_error IS NOT NULL AND healthy >= (CASE WHEN total < @threshold THEN total ELSE @threshold END)",
+                cancellationToken,
+                ("threshold", threshold)).ConfigureAwait(false);
         }
 
         var below = new List<KeptFile>();
@@ -333,6 +343,46 @@ internal sealed class KeeperStore(HubDatabase database)
 
             await WriteDecisionsAsync(connection, transaction, [decision], cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A mutable file's newest version, seen in an audit or a recheck (its signature checked).</summary>
+    public async Task UpdateVersionAsync(long fileId, byte[] header, int needed, int total, CancellationToken cancellationToken)
+    {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            "UPDATE keeper_file SET extension = @header, needed = @needed, total = @total WHERE id = @file",
+            cancellationToken,
+            ("header", header), ("needed", needed), ("total", total), ("file", fileId)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After rechecking a mutable file: where its newest version's shares are (<paramref name="holdings"/>;
+    /// null leaves the rows as they are), its healthy count, and what stands in the way of its health
+    /// (null when nothing). A decision is kept only when that changes; returns whether it did.
+    /// </summary>
+    public async Task<bool> RecordMutableRecheckAsync(KeptFile file, IReadOnlyCollection<(int Share, string NodeId)>? holdings, int healthy, string? problem, long now, CancellationToken cancellationToken)
+    {
+        using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
+        var changed = false;
+        await InTransactionAsync(async (connection, transaction) =>
+        {
+            if (holdings is not null)
+            {
+                await ExecuteAsync(connection, transaction, "DELETE FROM keeper_share WHERE file_id = @file", cancellationToken, ("file", file.Id)).ConfigureAwait(false);
+                await InsertSharesAsync(connection, transaction, file.Id, holdings, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, transaction, "UPDATE keeper_file SET healthy = @healthy WHERE id = @file", cancellationToken, ("healthy", healthy), ("file", file.Id)).ConfigureAwait(false);
+            }
+
+            var before = await ScalarAsync(connection, transaction, "SELECT repair_error FROM keeper_file WHERE id = @file", cancellationToken, ("file", file.Id)).ConfigureAwait(false) as string;
+            if (before != problem)
+            {
+                changed = true;
+                await ExecuteAsync(connection, transaction, "UPDATE keeper_file SET repair_error = @problem WHERE id = @file", cancellationToken, ("problem", (object?)problem ?? DBNull.Value), ("file", file.Id)).ConfigureAwait(false);
+                await WriteDecisionsAsync(
+                    connection, transaction, [new KeeperDecision(now, problem is null ? "mutable-healthy" : "repair-needs-write-cap", null, file.StorageIndex, problem ?? FormattableString.Invariant($"{healthy} shares held"))], cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return changed;
     }
 
     public async Task<IReadOnlyList<KeeperDecision>> RecentDecisionsAsync(int limit, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Granary.Core.Caps;
 using Granary.Core.Identity;
 using Granary.Core.Protocol;
 
@@ -93,6 +94,8 @@ public abstract class KeeperApiTests
         Assert.StartsWith("the body is not a keeper request", error, StringComparison.Ordinal);
     }
 
+    private static byte[] Secrets(int size) => System.Security.Cryptography.RandomNumberGenerator.GetBytes(size);
+
     [Fact]
     public async Task A_read_cap_is_refused_with_400_and_so_is_a_literal_cap_or_no_cap()
     {
@@ -101,12 +104,25 @@ public abstract class KeeperApiTests
 
         var read = await SignedAsync(hub, client, KeeperRequest.Keep, ReadCap);
         Assert.Equal(400, read.Status);
-        Assert.Contains("never the read cap", read.Error, StringComparison.Ordinal);
+        Assert.Contains("never a read or write cap", read.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(ReadCap, read.Body, StringComparison.Ordinal);
+
+        var writeCap = new MutableWriteCap(Core.Mutable.MutableFormat.Sdmf, Secrets(16), Secrets(32));
+        foreach (var secret in new Cap[] { writeCap, writeCap.ReadCap })
+        {
+            var refused = await SignedAsync(hub, client, KeeperRequest.Keep, secret.ToString());
+            Assert.Equal(400, refused.Status);
+            Assert.Contains("never a read or write cap", refused.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret.ToString(), refused.Body, StringComparison.Ordinal);
+        }
+
+        var directory = await SignedAsync(hub, client, KeeperRequest.Keep, new DirectoryCap(writeCap.VerifyCap).ToString());
+        Assert.Equal(400, directory.Status);
+        Assert.Contains("not a directory cap", directory.Error, StringComparison.Ordinal);
 
         var literal = await SignedAsync(hub, client, KeeperRequest.Keep, "URI:LIT:nbswy3dp");
         Assert.Equal(400, literal.Status);
-        Assert.Contains("immutable (CHK) files", literal.Error, StringComparison.Ordinal);
+        Assert.Contains("a literal file lives in its cap", literal.Error, StringComparison.Ordinal);
 
         var broken = await SignedAsync(hub, client, KeeperRequest.Keep, "URI:CHK-Verifier:nonsense");
         Assert.Equal(400, broken.Status);
@@ -131,6 +147,12 @@ public abstract class KeeperApiTests
 
         var forget = await SignedAsync(hub, client, KeeperRequest.Forget, VerifyCap);
         Assert.Equal((404, "this client does not keep that file here"), (forget.Status, forget.Error));
+
+        var mutable = new MutableVerifyCap(Core.Mutable.MutableFormat.Mdmf, StorageIndex.FromBytes(Secrets(16)), Secrets(32)).ToString();
+        var keepMutable = await SignedAsync(hub, client, KeeperRequest.Keep, mutable);
+        Assert.Equal(422, keepMutable.Status);
+        Assert.Contains("no node", keepMutable.Error, StringComparison.Ordinal);
+        Assert.Equal(404, (await SignedAsync(hub, client, KeeperRequest.Forget, mutable)).Status);
 
         var list = await SignedAsync(hub, client, KeeperRequest.List);
         Assert.Equal(200, list.Status);

@@ -137,7 +137,7 @@ public abstract class KeeperStoreTests
         var node0 = nodes["node0"] with { Reputation = nodes["node0"].Reputation.After(true, Options), AuditedAt = 50 };
         var node1 = nodes["node1"] with { Reputation = nodes["node1"].Reputation.After(false, Options), AuditedAt = 50, LastFailure = "gone" };
         await f.Store.RecordAuditsAsync(
-            [(all[0], true), (all[1], false)],
+            [(all[0], ShareState.Held), (all[1], ShareState.FailedAudit)],
             new Dictionary<string, KeptNode> { ["node0"] = node0, ["node1"] = node1 },
             [new KeeperDecision(50, "audit-failed", "node1", Index(1), "share 1 gone")],
             50,
@@ -241,6 +241,37 @@ public abstract class KeeperStoreTests
         var status = (await f.Store.FilesAsync(10, None)).Single(s => s.StorageIndex == file.StorageIndex);
         Assert.Equal((10, 100L, (string?)null), (status.HealthyShares, status.RepairedAt, status.RepairError));
         Assert.Equal(["repaired", "repair-failed"], (await f.Store.RecentDecisionsAsync(10, None)).Select(d => d.Kind));
+    }
+
+    [Fact]
+    public async Task A_stale_share_is_audited_again_but_not_counted_and_a_mutable_recheck_records_its_problem_once_until_the_file_is_whole()
+    {
+        await using var f = await Fixture.StartAsync(Backend);
+        await SaveNodesAsync(f.Store, 10);
+        await KeepAsync(f.Store, "alice", 1, Spread(10, 10));
+        var shares = await f.Store.SharesToAuditAsync(100, None);
+        var nodes = await f.Store.NodesAsync(None);
+        await f.Store.RecordAuditsAsync([.. shares.Select(s => (s, s.Share == 0 ? ShareState.Stale : ShareState.Held))], nodes, [], 50, None);
+        Assert.Equal(10, (await f.Store.SharesToAuditAsync(100, None)).Count); // the stale one too
+        var file = Assert.Single(await f.Store.RecountAsync(10, 100, 60, None));
+        Assert.Equal(9, (await f.Store.FilesAsync(10, None)).Single().HealthyShares);
+
+        await f.Store.UpdateVersionAsync(file.Id, [9, 9], 4, 10, None);
+        var updated = (await f.Store.SharesToAuditAsync(1, None))[0].File;
+        Assert.Equal(new byte[] { 9, 9 }, updated.Extension);
+        Assert.Equal(4, updated.Needed);
+
+        (int, string)[] nine = [.. Spread(10, 10).Skip(1)];
+        Assert.True(await f.Store.RecordMutableRecheckAsync(file, nine, 9, "needs the write cap", 70, None));
+        Assert.False(await f.Store.RecordMutableRecheckAsync(file, nine, 9, "needs the write cap", 80, None)); // nothing new to say
+        Assert.Equal(9, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id}"));
+        Assert.Equal("needs the write cap", (await f.Store.FilesAsync(10, None)).Single().RepairError);
+        Assert.Equal(["repair-needs-write-cap"], (await f.Store.RecentDecisionsAsync(10, None)).Select(d => d.Kind));
+
+        // The owner repairs it: the next recount finds it whole and clears the problem.
+        await f.Store.RecordMutableRecheckAsync(file, Spread(10, 10), 10, "needs the write cap", 90, None);
+        Assert.Empty(await f.Store.RecountAsync(10, 100, 100, None));
+        Assert.Null((await f.Store.FilesAsync(10, None)).Single().RepairError);
     }
 }
 
