@@ -21,7 +21,8 @@ public sealed class KeeperProcessTests
 
     private static async Task<JsonNode> FileStatusAsync(TestGrid grid, string cap)
     {
-        var index = ((ChkReadCap)Cap.Parse(cap)).StorageIndex.ToString();
+        Cap.Parse(cap).TryGetStorageIndex(out var storageIndex);
+        var index = storageIndex.ToString();
         var files = await GetAsync(grid, "api/keeper/files");
         return files["files"]!.AsArray().Single(f => (string)f!["storageIndex"]! == index)!;
     }
@@ -158,10 +159,13 @@ public sealed class KeeperProcessTests
         var unkeptFile = await grid.WriteRandomFileAsync("unkept.bin", 300_000, 2);
         var kept = (await OkAsync(grid, "put", keptFile)).Trim();
         var unkept = (await OkAsync(grid, "put", "--no-keep", unkeptFile)).Trim();
+        var keptMutable = (await OkAsync(grid, "put", "--mutable", keptFile)).Trim();
+        var unkeptMutable = (await OkAsync(grid, "put", "--mutable", "--no-keep", unkeptFile)).Trim();
         Assert.Equal(10, Shares(grid, kept).Count());
         Assert.Equal(10, Shares(grid, unkept).Count());
 
         var unkeptGoneOnDay = 0;
+        var unkeptMutableGoneOnDay = 0;
         for (var day = 4; day <= 40; day += 4)
         {
             SteerableClock.Steer(clock, TimeSpan.FromDays(day));
@@ -175,16 +179,85 @@ public sealed class KeeperProcessTests
             await Task.Delay(2500); // a collection sweep on every node at the new time
             // Every share number still on some node (a checker pass that ran while announcements lapsed at the jump may have added copies).
             Assert.True(Shares(grid, kept).Select(s => s.Share).Distinct().Count() == 10, $"day {day}: the kept file lost shares");
+            Assert.True(
+                Enumerable.Range(0, 10).All(share => grid.Nodes.Any(n => TestGrid.MutableSharePath(n, keptMutable, share) is not null)), $"day {day}: the kept mutable file lost shares");
             if (unkeptGoneOnDay == 0 && !Shares(grid, unkept).Any())
             {
                 unkeptGoneOnDay = day;
+            }
+
+            if (unkeptMutableGoneOnDay == 0 && !Enumerable.Range(0, 10).Any(share => grid.Nodes.Any(n => TestGrid.MutableSharePath(n, unkeptMutable, share) is not null)))
+            {
+                unkeptMutableGoneOnDay = day;
             }
         }
 
         // The uploader's lease ran 31 days and the nodes keep expired shares 7 days more: gone between day 38 and 40, not before.
         Assert.Equal(40, unkeptGoneOnDay);
-        var output = grid.File("kept.out");
-        await OkAsync(grid, "get", kept, "-o", output);
-        Assert.Equal(await File.ReadAllBytesAsync(keptFile), await File.ReadAllBytesAsync(output));
+        Assert.Equal(40, unkeptMutableGoneOnDay);
+        foreach (var cap in new[] { kept, keptMutable })
+        {
+            var output = grid.File("kept.out");
+            await OkAsync(grid, "get", cap, "-o", output);
+            Assert.Equal(await File.ReadAllBytesAsync(keptFile), await File.ReadAllBytesAsync(output));
+        }
+    }
+
+    [Fact]
+    public async Task Mutable_files_and_directories_are_kept_audited_against_their_newest_signed_version_and_a_stale_share_is_left_to_the_owner()
+    {
+        await using var grid = await TestGrid.StartAsync(
+            nodes: 5,
+            upArguments: ["--audit-interval", "1", "--checker-interval", "1"],
+            environment: new Dictionary<string, string> { ["GRANARY_HUB_Keeper__RepairThreshold"] = "10" });
+        var first = await grid.WriteRandomFileAsync("first.bin", 30_000, 7);
+        var second = await grid.WriteRandomFileAsync("second.bin", 40_000, 8);
+        var writeCap = (await OkAsync(grid, "put", "--mutable", first)).Trim();
+        var directory = (await OkAsync(grid, "mkdir")).Trim();
+        var verifyCap = ((MutableWriteCap)Cap.Parse(writeCap)).VerifyCap.ToString();
+        var listed = await OkAsync(grid, "keep", "list");
+        Assert.Contains(verifyCap, listed, StringComparison.Ordinal);
+        Assert.Contains(((MutableWriteCap)((DirectoryCap)Cap.Parse(directory)).FileCap).VerifyCap.ToString(), listed, StringComparison.Ordinal);
+        Assert.Contains("already kept", await OkAsync(grid, "keep", "add", writeCap), StringComparison.Ordinal);
+
+        await EventuallyAsync(
+            async () => (await FileStatusAsync(grid, writeCap))["lastAudit"] is not null && (await FileStatusAsync(grid, directory))["lastAudit"] is not null
+                && (await GetAsync(grid, "api/keeper/nodes"))["nodes"]!.AsArray().Count == 5,
+            "both mutable files are audited");
+
+        // One node keeps its copy of share 0 as it was; the owner writes a new version; the node puts the old copy back.
+        var (holder, oldPath) = grid.Nodes.Select(n => (n, TestGrid.MutableSharePath(n, writeCap, 0))).First(h => h.Item2 is not null);
+        var oldShare = await File.ReadAllBytesAsync(oldPath!);
+        await OkAsync(grid, "put", second, writeCap);
+        await File.WriteAllBytesAsync(oldPath!, oldShare);
+
+        // The keeper follows the new version, finds the old share stale (not a failure of the node's), and,
+        // as it cannot write mutable shares itself, says the owner must repair the file.
+        await EventuallyAsync(
+            async () => (await GetAsync(grid, "api/keeper/files"))["decisions"]!.AsArray().Any(d => (string)d!["kind"]! == "share-stale"),
+            "the old share is found stale");
+        await EventuallyAsync(
+            async () => ((string?)(await FileStatusAsync(grid, writeCap))["repairError"])?.Contains("write cap", StringComparison.Ordinal) == true,
+            "the file is reported as needing its owner's repair");
+        Assert.Equal(9, (int)(await FileStatusAsync(grid, writeCap))["healthyShares"]!);
+        Assert.All((await GetAsync(grid, "api/keeper/nodes"))["nodes"]!.AsArray(), n => Assert.Equal(0, (long)n!["auditsFailed"]!));
+
+        // The owner repairs it with the write cap: every share holds the new version again, and the keeper sees the file whole.
+        await OkAsync(grid, "check", "--repair", writeCap);
+        await EventuallyAsync(
+            async () => (await FileStatusAsync(grid, writeCap)) is var f && (int)f["healthyShares"]! == 10 && f["repairError"] is null,
+            "the repaired file is counted healthy again");
+        var output = grid.File("back.bin");
+        await OkAsync(grid, "get", writeCap, "-o", output);
+        Assert.Equal(await File.ReadAllBytesAsync(second), await File.ReadAllBytesAsync(output));
+        Assert.All((await GetAsync(grid, "api/keeper/nodes"))["nodes"]!.AsArray(), n => Assert.Equal(0, (long)n!["auditsFailed"]!));
+
+        // The hub holds verify caps only: no write key or read key of either file in its directory.
+        var hubBytes = Directory.GetFiles(Path.Combine(grid.Root, "hub"), "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
+        foreach (var cap in new[] { (MutableWriteCap)Cap.Parse(writeCap), (MutableWriteCap)((DirectoryCap)Cap.Parse(directory)).FileCap })
+        {
+            Assert.DoesNotContain(hubBytes, bytes => bytes.AsSpan().IndexOf(cap.WriteKey) >= 0 || bytes.AsSpan().IndexOf(cap.ReadCap.ReadKey) >= 0);
+            Assert.DoesNotContain(hubBytes, bytes => Encoding.ASCII.GetString(bytes).Contains(cap.ToString(), StringComparison.Ordinal) || Encoding.ASCII.GetString(bytes).Contains(cap.ReadCap.ToString(), StringComparison.Ordinal));
+        }
     }
 }

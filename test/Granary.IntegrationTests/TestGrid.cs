@@ -154,6 +154,15 @@ internal sealed class TestGrid : IAsyncDisposable
         return System.IO.File.Exists(path) ? path : null;
     }
 
+    /// <summary>Where <paramref name="node"/> keeps share <paramref name="share"/> of a mutable file (any of its caps), if it does.</summary>
+    public static string? MutableSharePath(Node node, string cap, int share)
+    {
+        Cap.Parse(cap).TryGetStorageIndex(out var storageIndex);
+        var index = storageIndex.ToString();
+        var path = Path.Combine(node.Dir, "mutable", index[..2], index, share.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return System.IO.File.Exists(path) ? path : null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var pid in _stopped)

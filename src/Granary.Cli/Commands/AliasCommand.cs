@@ -30,7 +30,9 @@ internal static class AliasCommand
             var mutableFormat = ClientOptions.ParseFormat(context.Parse.GetValue(format)) ?? Core.Mutable.MutableFormat.Sdmf;
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
             var directory = await client.Nodes.CreateDirectoryAsync(mutableFormat, [], cancellationToken);
-            ClientOptions.OpenDirectory(context, clientDir).Aliases.Add(alias, directory.DirectoryCap);
+            var clientDirectory = ClientOptions.OpenDirectory(context, clientDir);
+            clientDirectory.Aliases.Add(alias, directory.DirectoryCap);
+            await ClientOptions.KeepNewAsync(context, clientDirectory, client, directory.DirectoryCap, cancellationToken);
             await context.Output.WriteLineAsync($"Alias '{alias}' created");
             return GranaryCli.Success;
         });

@@ -65,6 +65,20 @@ internal static class ClientOptions
         return client;
     }
 
+    /// <summary>Hands a file or directory just made to the client's hubs to keep, unless client.json says not to; warns of each hub that did not take it.</summary>
+    public static async Task KeepNewAsync(CommandContext context, ClientDirectory directory, GranaryClient client, Cap cap, CancellationToken cancellationToken)
+    {
+        if (!directory.Config.KeepWithHubs)
+        {
+            return;
+        }
+
+        foreach (var warning in await client.Keeper.KeepNewAsync(cap, cancellationToken))
+        {
+            await context.Error.WriteLineAsync($"warning: {warning}");
+        }
+    }
+
     /// <summary>A client that needs no server (for literal caps), from the command's client directory if it has settings.</summary>
     public static GranaryClient Offline(CommandContext context, Option<DirectoryInfo> option) =>
         GranaryClientBuilder.FromDirectory(OpenDirectory(context, option)).BuildOffline();

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Granary.Client;
-using Granary.Core.Caps;
+using Granary.Client.Maintenance;
 
 namespace Granary.Cli.Commands;
 
@@ -14,7 +14,7 @@ internal static class KeepCommand
     public static Command Create()
     {
         var command = new Command("keep", "Ask the client's hubs to keep files: hold leases on their shares, audit the nodes and repair what is lost. Hubs get only verify caps.");
-        command.Subcommands.Add(Change("add", "Ask every hub to keep the file (a read cap is reduced to its verify cap; the hub never sees it)."));
+        command.Subcommands.Add(Change("add", "Ask every hub to keep the file or directory (the cap is reduced to its verify cap; the hub never sees a read or write cap)."));
         command.Subcommands.Add(Change("remove", "Ask every hub to stop keeping the file for this client."));
         command.Subcommands.Add(List());
         return command;
@@ -22,16 +22,20 @@ internal static class KeepCommand
 
     private static Command Change(string name, string description)
     {
-        var capArgument = new Argument<string>("CAP") { Description = "The file's read or verify cap (URI:CHK:… or URI:CHK-Verifier:…)." };
+        var capArgument = new Argument<string>("CAP") { Description = "The file's cap: read, write or verify, immutable or mutable, or a directory's (the hub is given only the verify cap)." };
         var clientDir = ClientOptions.ClientDir();
         var json = new Option<bool>("--json") { Description = "Print each hub's answer as JSON." };
         var command = new Command(name, description) { capArgument, clientDir, json };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var cap = ClientOptions.ParseCap(context, capArgument);
-            if (cap is not (ChkReadCap or ChkVerifyCap))
+            try
             {
-                throw new UsageException("hubs keep immutable files: give a URI:CHK: or URI:CHK-Verifier: cap (a literal cap holds its file and needs no keeping)");
+                HubKeeper.VerifyCapOf(cap);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException(e.Message);
             }
 
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);

@@ -34,6 +34,7 @@ internal static class MkdirCommand
                 created = await parent.CreateSubdirectoryAsync(target.Name!, mutableFormat, cancellationToken);
             }
 
+            await ClientOptions.KeepNewAsync(context, directory, client, created.DirectoryCap, cancellationToken);
             await context.Output.WriteLineAsync(created.DirectoryCap.ToString());
             return GranaryCli.Success;
         });

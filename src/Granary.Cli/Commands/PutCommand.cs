@@ -25,7 +25,7 @@ internal static class PutCommand
         var format = ClientOptions.Format("sdmf or mdmf: a mutable file of that format (implies --mutable).");
         var clientDir = ClientOptions.ClientDir();
         var json = new Option<bool>("--json") { Description = "Print a JSON summary (with the cap) instead of the cap alone." };
-        var noKeep = new Option<bool>("--no-keep") { Description = "Do not ask the client's hubs to keep the file (by default an immutable file is handed to them by its verify cap, to lease, audit and repair; keepWithHubs in client.json turns it off for good)." };
+        var noKeep = new Option<bool>("--no-keep") { Description = "Do not ask the client's hubs to keep the file (by default the new file is handed to them by its verify cap, to lease, audit and repair; keepWithHubs in client.json turns it off for good)." };
         var command = new Command("put", "Encrypt, erasure-code and store a file on the grid; prints its cap.") { file, destination, mutable, format, clientDir, json, noKeep };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -127,24 +127,13 @@ internal static class PutCommand
         if (format is MutableFormat mutableFormat)
         {
             var created = await client.Nodes.CreateMutableFileAsync(mutableFormat, input, length, null, progress, cancellationToken);
-            stored = new Stored(created.Cap, null, []);
+            stored = new Stored(created.Cap, null, keep ? await client.Keeper.KeepNewAsync(created.Cap, cancellationToken) : []);
         }
         else
         {
             var upload = await client.UploadAsync(input, progress, cancellationToken);
-            var warnings = upload.Warnings.ToList();
-            if (keep && client.Hubs.Count > 0 && upload.ReadCap is ChkReadCap read)
-            {
-                foreach (var answer in await client.Keeper.KeepAsync(read, cancellationToken))
-                {
-                    if (answer.Error is not null)
-                    {
-                        warnings.Add($"hub {answer.Hub} does not keep the file: {answer.Error}");
-                    }
-                }
-            }
-
-            stored = new Stored(upload.ReadCap, upload, warnings);
+            var kept = keep ? await client.Keeper.KeepNewAsync(upload.ReadCap, cancellationToken) : [];
+            stored = new Stored(upload.ReadCap, upload, [.. upload.Warnings, .. kept]);
         }
 
         if (target is not null)

@@ -33,9 +33,25 @@ public sealed class HubKeeper
     /// <summary>The address hubs know this client by.</summary>
     public string ClientAddress => _client.Secrets.KeeperKey.Address.ToString();
 
-    /// <summary>Asks every hub to keep the file whose cap this is (a read cap is reduced to its verify cap first).</summary>
+    /// <summary>Asks every hub to keep the file whose cap this is (reduced to its verify cap first: see <see cref="VerifyCapOf"/>).</summary>
     public Task<IReadOnlyList<HubKeeperAnswer<KeptFileAnswer>>> KeepAsync(Cap cap, CancellationToken cancellationToken) =>
         AskAllAsync<KeptFileAnswer>(KeeperRequest.Keep, VerifyCapOf(cap), cancellationToken);
+
+    /// <summary>
+    /// Hands a file just made to every hub to keep, as <c>granary put</c> and <c>mkdir</c> do by default:
+    /// nothing when the client names no hubs or the file lives in its cap; otherwise a warning for each
+    /// hub that did not take it (the file is stored either way).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> KeepNewAsync(Cap cap, CancellationToken cancellationToken)
+    {
+        if (_client.Hubs.Count == 0 || cap is LiteralCap or DirectoryCap { FileCap: LiteralCap })
+        {
+            return [];
+        }
+
+        var answers = await KeepAsync(cap, cancellationToken).ConfigureAwait(false);
+        return [.. answers.Where(a => a.Error is not null).Select(a => $"hub {a.Hub} does not keep the file: {a.Error}")];
+    }
 
     /// <summary>Asks every hub to stop keeping the file for this client.</summary>
     public async Task<IReadOnlyList<HubKeeperAnswer<string>>> ForgetAsync(Cap cap, CancellationToken cancellationToken)
@@ -48,12 +64,21 @@ public sealed class HubKeeper
     public Task<IReadOnlyList<HubKeeperAnswer<KeptFileList>>> ListAsync(CancellationToken cancellationToken) =>
         AskAllAsync<KeptFileList>(KeeperRequest.List, null, cancellationToken);
 
-    private static string VerifyCapOf(Cap cap) => cap switch
+    /// <summary>
+    /// The verify cap a hub is given for <paramref name="cap"/>: a read or write cap reduced to it; for a
+    /// directory, its own file's (a hub keeps the directory's storage, not the files it names).
+    /// A literal cap, which holds its file, is an <see cref="ArgumentException"/> saying so.
+    /// </summary>
+    public static string VerifyCapOf(Cap cap) => cap switch
     {
         ChkReadCap read => read.VerifyCap.ToString(),
-        ChkVerifyCap verify => verify.ToString(),
-        LiteralCap => throw new ArgumentException("A literal (URI:LIT) file lives in its cap: there is nothing for a hub to keep.", nameof(cap)),
-        _ => throw new ArgumentException("Hubs keep immutable (CHK) files; mutable files and directories are not kept yet.", nameof(cap)),
+        ChkVerifyCap or MutableVerifyCap => cap.ToString(),
+        MutableWriteCap write => write.VerifyCap.ToString(),
+        MutableReadCap read => read.VerifyCap.ToString(),
+        DirectoryCap { FileCap: LiteralCap } => throw new ArgumentException("a literal directory (URI:DIR2-LIT) lives in its cap: there is nothing for a hub to keep"),
+        DirectoryCap directory => VerifyCapOf(directory.FileCap),
+        LiteralCap => throw new ArgumentException("a literal file (URI:LIT) lives in its cap: there is nothing for a hub to keep"),
+        _ => throw new ArgumentException($"a hub cannot keep a {cap?.GetType().Name} cap"),
     };
 
     private async Task<IReadOnlyList<HubKeeperAnswer<T>>> AskAllAsync<T>(string action, string? cap, CancellationToken cancellationToken)
