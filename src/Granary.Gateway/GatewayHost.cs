@@ -23,7 +23,8 @@ public static class GatewayHost
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
 
-    public static WebApplication Build(GatewayGrid grid, GatewayOptions options, ServerHostOptions? host = null)
+    /// <param name="keeper">What hands new files to the client's hubs; none keeps nothing.</param>
+    public static WebApplication Build(GatewayGrid grid, GatewayOptions options, ServerHostOptions? host = null, GatewayKeeper? keeper = null)
     {
         options.Validate();
         host ??= new ServerHostOptions();
@@ -39,6 +40,7 @@ public static class GatewayHost
         var operations = new OperationStore(host.Time);
         var counters = new GatewayCounters(host.Time);
         var status = new GridStatus(grid, host.Time);
+        keeper ??= new GatewayKeeper(grid, enabled: false);
         app.Run(async context =>
         {
             counters.Request();
@@ -54,7 +56,7 @@ public static class GatewayHost
                             await WelcomeAsync(context, status, pages, grid).ConfigureAwait(false);
                             break;
                         case "uri" or "cap":
-                            await new WapiHandler(grid.Client, options, operations, pages, counters).HandleAsync(context, segments).ConfigureAwait(false);
+                            await new WapiHandler(grid.Client, options, operations, pages, counters, keeper).HandleAsync(context, segments).ConfigureAwait(false);
                             break;
                         case "operations":
                             await OperationAsync(context, segments, operations, pages).ConfigureAwait(false);
@@ -81,6 +83,7 @@ public static class GatewayHost
         {
             GatewayLog.Serving(logger, ListeningUrl(app).ToString(), grid.Client.Grid.Servers.Count);
             grid.StartRefreshing(logger);
+            keeper.Start(logger);
         });
         return app;
     }

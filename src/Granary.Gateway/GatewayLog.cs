@@ -7,6 +7,9 @@ internal static partial class GatewayLog
     [LoggerMessage(4001, LogLevel.Information, "Gateway serving {Url} with {Servers} storage servers")]
     public static partial void Serving(ILogger logger, string url, int servers);
 
+    [LoggerMessage(4006, LogLevel.Warning, "A new {Kind} was not handed to a hub to keep: {Reason}")]
+    public static partial void NotKept(ILogger logger, string kind, string reason);
+
     [LoggerMessage(4002, LogLevel.Warning, "Finding the grid again failed (keeping the servers found before): {Reason}")]
     public static partial void RefreshFailed(ILogger logger, string reason);
 

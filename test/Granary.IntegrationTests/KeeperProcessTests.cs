@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Granary.Client.Maintenance;
 using Granary.Core.Caps;
 using Granary.Hosting;
 using Granary.Testing;
@@ -201,6 +202,30 @@ public sealed class KeeperProcessTests
             await OkAsync(grid, "get", cap, "-o", output);
             Assert.Equal(await File.ReadAllBytesAsync(keptFile), await File.ReadAllBytesAsync(output));
         }
+    }
+
+    [Fact]
+    public async Task The_gateway_hands_the_files_and_directories_it_makes_to_the_hubs_to_keep()
+    {
+        await using var grid = await TestGrid.StartAsync(nodes: 5);
+        using var gateway = new GatewayClient(new Uri(grid.Gateway.Url));
+        var data = new byte[40_000];
+        new Random(11).NextBytes(data);
+        var made = new[]
+        {
+            await gateway.SendAsync(HttpMethod.Put, "uri", data),
+            await gateway.SendAsync(HttpMethod.Put, "uri?format=MDMF", data),
+            await gateway.SendAsync(HttpMethod.Post, "uri?t=mkdir"),
+        };
+        Assert.All(made, answer => Assert.True(answer.Status == 200, answer.Text));
+        var indexes = made.Select(answer => Cap.Parse(answer.Text.Trim()).TryGetStorageIndex(out var index) ? index.ToString() : throw new InvalidOperationException(answer.Text)).ToList();
+
+        // Handed over in the background: the requests answered before the hub was asked.
+        await EventuallyAsync(
+            async () => (await GetAsync(grid, "api/keeper/files"))["files"]!.AsArray().Select(f => (string)f!["storageIndex"]!).ToHashSet().IsSupersetOf(indexes),
+            "the hub keeps the gateway's immutable file, mutable file and directory");
+        var listed = await OkAsync(grid, "keep", "list");
+        Assert.All(made.Skip(1), answer => Assert.Contains(HubKeeper.VerifyCapOf(Cap.Parse(answer.Text.Trim())), listed, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -61,7 +61,8 @@ internal static class GatewayCommand
             var directory = ClientOptions.OpenDirectory(context, clientDir);
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
             await using var grid = new GatewayGrid(client, ct => GranaryClientBuilder.FromDirectory(directory).BuildAsync(ct), directory.Config.Hubs, TimeProvider.System);
-            var app = GatewayHost.Build(grid, options, new ServerHostOptions { Logging = Daemon.ConfigureLogging });
+            await using var keeper = new GatewayKeeper(grid, directory.Config.KeepWithHubs && directory.Config.Hubs.Count > 0);
+            var app = GatewayHost.Build(grid, options, new ServerHostOptions { Logging = Daemon.ConfigureLogging }, keeper);
             return await Daemon.ServeAsync(context, app, url.Authority, () =>
             {
                 var listening = GatewayHost.ListeningUrl(app);

@@ -41,6 +41,7 @@ internal sealed partial class WapiHandler
                     }
 
                     var made = await client.Nodes.CreateDirectoryAsync(args.Format(MutableFormat.Sdmf) ?? MutableFormat.Sdmf, [], ct).ConfigureAwait(false);
+                    keeper.Keep(made.Cap);
                     await TextAsync(context, 200, made.DirectoryCap.ToString()).ConfigureAwait(false);
                     return;
                 default:
@@ -240,6 +241,7 @@ internal sealed partial class WapiHandler
         AllowBlockingReads(context);
         var cap = await StoreAsync(context, args, body, length).ConfigureAwait(false);
         counters.Uploaded(cap);
+        keeper.Keep(cap);
         return cap;
     }
 

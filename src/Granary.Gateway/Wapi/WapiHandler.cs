@@ -14,7 +14,7 @@ namespace Granary.Gateway.Wapi;
 /// <c>t=</c> decide. Creating requests (PUT, and POST but for delete, rename and check) create the
 /// missing directories along the path, as Tahoe does.
 /// </summary>
-internal sealed partial class WapiHandler(GranaryClient client, GatewayOptions options, OperationStore operations, Pages pages, GatewayCounters counters)
+internal sealed partial class WapiHandler(GranaryClient client, GatewayOptions options, OperationStore operations, Pages pages, GatewayCounters counters, GatewayKeeper keeper)
 {
     /// <summary>What a path named: a node (with the directory and entry that hold it), or a name not there yet in a directory.</summary>
     private sealed record Target(FilesystemNode? Node, DirectoryNode? Parent, string? Name, DirectoryChild? Entry, string Path)
@@ -97,6 +97,7 @@ internal sealed partial class WapiHandler(GranaryClient client, GatewayOptions o
             else if (!last && creating)
             {
                 var created = await directory.CreateSubdirectoryAsync(name, MutableFormat.Sdmf, ct).ConfigureAwait(false);
+                keeper.Keep(created.Cap);
                 (parent, entry, node) = (directory, null, created);
             }
             else if (last && creating && (t is "mkdir" or "mkdir-with-children" or "mkdir-immutable"))
@@ -141,10 +142,16 @@ internal sealed partial class WapiHandler(GranaryClient client, GatewayOptions o
                 }
             }
 
-            return await client.Nodes.CreateImmutableDirectoryAsync(children, ct).ConfigureAwait(false);
+            return Kept(await client.Nodes.CreateImmutableDirectoryAsync(children, ct).ConfigureAwait(false));
         }
 
-        return await client.Nodes.CreateDirectoryAsync(args.Format(MutableFormat.Sdmf) ?? MutableFormat.Sdmf, children, ct).ConfigureAwait(false);
+        return Kept(await client.Nodes.CreateDirectoryAsync(args.Format(MutableFormat.Sdmf) ?? MutableFormat.Sdmf, children, ct).ConfigureAwait(false));
+
+        DirectoryNode Kept(DirectoryNode made)
+        {
+            keeper.Keep(made.Cap);
+            return made;
+        }
     }
 
     /// <summary>
