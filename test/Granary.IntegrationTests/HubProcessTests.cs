@@ -29,7 +29,8 @@ public sealed class HubProcessTests : IDisposable
         config["encoding"] = new JsonObject { ["needed"] = 2, ["happy"] = 3, ["total"] = 4 };
         await File.WriteAllTextAsync(hubJson, config.ToJsonString());
 
-        string[] run = database.Url is { } url ? ["hub", "run", hubDir, "--database", url] : ["hub", "run", hubDir];
+        // No tracker: its default port 42070 is fixed, and tracker tests in other assemblies bind it meanwhile.
+        string[] run = database.Url is { } url ? ["hub", "run", hubDir, "--database", url, "--no-tracker"] : ["hub", "run", hubDir, "--no-tracker"];
         await using var hub = RunningProcess.Start(run);
         var hubUrl = new Uri(await hub.FirstLineAsync(TimeSpan.FromSeconds(30)));
 
