@@ -103,6 +103,31 @@ public sealed class MutableAuditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_share_read_in_the_middle_of_a_publish_is_read_again_before_it_counts_as_failed()
+    {
+        var (_, verify, _) = await CreateAsync(MutableFormat.Mdmf, 300_000, 4);
+        var known = await MutableShareAudit.ReadVersionAsync(_node.Client, verify, 0, None);
+        var path = ShareFile(verify, 6);
+        var whole = await File.ReadAllBytesAsync(path);
+
+        // The share's blocks are half rewritten (as in a publish under way, header last) when the audit first reads it,
+        // and whole again before the pause is over.
+        var torn = (byte[])whole.Clone();
+        var p = known.Parameters;
+        for (var segment = 0; segment < p.SegmentCount; segment++)
+        {
+            torn[known.Offsets.ShareData + p.SegmentDataOffset(segment) + MutableParameters.SaltSize + 3] ^= 0x08;
+        }
+
+        await File.WriteAllBytesAsync(path, torn);
+        var audit = MutableShareAudit.AuditAsync(_node.Client, verify, known, 6, 2, Timeout, None);
+        await Task.Delay(MutableShareAudit.TornReadPause / 4);
+        await File.WriteAllBytesAsync(path, whole);
+        var result = await audit;
+        Assert.True(result.Verdict.Passed, result.Verdict.Failure);
+    }
+
+    [Fact]
     public async Task A_newer_signed_version_is_followed_and_an_older_one_is_stale()
     {
         var (cap, verify, _) = await CreateAsync(MutableFormat.Sdmf, 20_000, 2);

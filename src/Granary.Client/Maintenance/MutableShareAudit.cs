@@ -54,6 +54,11 @@ public static class MutableShareAudit
     /// node sends or fails to send within <paramref name="timeout"/> is a result, never an exception; only
     /// <paramref name="cancellationToken"/> itself being cancelled throws.
     /// </summary>
+    /// <remarks>
+    /// A node rewrites a mutable share in place while its owner publishes, so an audit that overlaps a
+    /// publish can read a mix of two versions. A share that does not check out is therefore audited once
+    /// more, with fresh segments, after <see cref="TornReadPause"/>; only a second failure counts.
+    /// </remarks>
     public static async Task<MutableAuditResult> AuditAsync(
         StorageClient node, MutableVerifyCap cap, MutableVersion known, int share, int segments, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -62,6 +67,23 @@ public static class MutableShareAudit
         ArgumentNullException.ThrowIfNull(known);
         ArgumentOutOfRangeException.ThrowIfNegative(share);
         ArgumentOutOfRangeException.ThrowIfLessThan(segments, 1);
+        var (result, corrupt) = await AuditOnceAsync(node, cap, known, share, segments, timeout, cancellationToken).ConfigureAwait(false);
+        if (!corrupt)
+        {
+            return result;
+        }
+
+        await Task.Delay(TornReadPause, cancellationToken).ConfigureAwait(false);
+        return (await AuditOnceAsync(node, cap, known, share, segments, timeout, cancellationToken).ConfigureAwait(false)).Result;
+    }
+
+    /// <summary>How long an audit waits before reading again a share that did not check out (a publish may have been under way).</summary>
+    public static readonly TimeSpan TornReadPause = TimeSpan.FromSeconds(1);
+
+    // One audit; Corrupt when the share was read but did not check out.
+    private static async Task<(MutableAuditResult Result, bool Corrupt)> AuditOnceAsync(
+        StorageClient node, MutableVerifyCap cap, MutableVersion known, int share, int segments, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
@@ -74,34 +96,34 @@ public static class MutableShareAudit
                 await CheckSignedAsync(node, cap, share, version, prefix, deadline.Token).ConfigureAwait(false);
                 if (version < known)
                 {
-                    return new MutableAuditResult(AuditVerdict.Fail($"holds an older version (seqnum {version.Seqnum}; the file is at {known.Seqnum})"), null, Stale: true);
+                    return (new MutableAuditResult(AuditVerdict.Fail($"holds an older version (seqnum {version.Seqnum}; the file is at {known.Seqnum})"), null, Stale: true), false);
                 }
 
                 newer = version;
             }
 
             await CheckSegmentsAsync(node, cap.StorageIndex, share, version, prefix, ChooseSegments(version.Parameters.SegmentCount, segments), deadline.Token).ConfigureAwait(false);
-            return new MutableAuditResult(AuditVerdict.Pass, newer, Stale: false);
+            return (new MutableAuditResult(AuditVerdict.Pass, newer, Stale: false), false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed("timed out");
+            return (Failed("timed out"), false);
         }
         catch (CorruptShareException e)
         {
-            return Failed(e.Reason);
+            return (Failed(e.Reason), true);
         }
         catch (StorageException e) when (e.Status == HttpStatusCode.NotFound)
         {
-            return Failed("share not held");
+            return (Failed("share not held"), false);
         }
         catch (StorageException e)
         {
-            return Failed(e.Status is null ? $"unreachable: {e.Reason}" : e.Reason);
+            return (Failed(e.Status is null ? $"unreachable: {e.Reason}" : e.Reason), false);
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            return Failed($"unreachable: {e.Message}");
+            return (Failed($"unreachable: {e.Message}"), false);
         }
     }
 

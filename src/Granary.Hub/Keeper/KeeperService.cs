@@ -164,14 +164,13 @@ internal sealed class KeeperService(
             return FileBasis.Refused("no node this hub knows holds a share of this file");
         }
 
-        var (version, holdings) = current.Value;
-        return version is null
+        return current.Newest is not { } version
             ? FileBasis.Refused("no node's copy of the file is signed by the key the cap names")
-            : new FileBasis(cap.StorageIndex, version.Parameters.K, version.Parameters.N, version.Header.ToArray(), holdings, null);
+            : new FileBasis(cap.StorageIndex, version.Parameters.K, version.Parameters.N, version.Header.ToArray(), current.Current, null);
     }
 
-    // Every live holder's share of a mutable file, read and checked: the newest signed version and who holds it. Null when no node lists a share.
-    private async Task<(MutableVersion? Version, IReadOnlyList<(int Share, string NodeId)> Holdings)?> CurrentMutableSharesAsync(
+    // Every live holder's share of a mutable file, read and checked: the newest signed version, who holds it, and who holds an older one. Null when no node lists a share.
+    private async Task<MutableHoldings?> CurrentMutableSharesAsync(
         IReadOnlyDictionary<string, StorageClient> servers, MutableVerifyCap cap, CancellationToken cancellationToken)
     {
         var listed = await FindSharesAsync(servers, (server, ct) => server.ListMutableSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false);
@@ -192,7 +191,16 @@ internal sealed class KeeperService(
             }
         })).ConfigureAwait(false);
         var newest = versions.Select(v => v.Version).Where(v => v is not null).Max();
-        return (newest, newest is null ? [] : [.. versions.Where(v => v.Version == newest && v.Share < newest.Parameters.N).Select(v => (v.Share, v.NodeId))]);
+        if (newest is null)
+        {
+            return new MutableHoldings(null, [], []);
+        }
+
+        var sound = versions.Where(v => v.Version is not null && v.Share < v.Version.Parameters.N).ToList();
+        return new MutableHoldings(
+            newest,
+            [.. sound.Where(v => v.Version == newest).Select(v => (v.Share, v.NodeId))],
+            [.. sound.Where(v => v.Version != newest).Select(v => (v.Share, v.NodeId, v.Version!.Seqnum))]);
     }
 
     // The shares each live node lists (a node that does not answer lists none).
@@ -258,7 +266,12 @@ internal sealed class KeeperService(
                 if (stale[i])
                 {
                     // An older version is not the file, but keeping it is no failure of the node's: a write may not have reached it.
-                    decisions.Add(new KeeperDecision(now, "share-stale", share.NodeId, share.File.StorageIndex, $"share {share.Share}: {verdict.Failure}"));
+                    // Said once, when the share is first found stale (by an audit or a recheck).
+                    if (share.State != ShareState.Stale)
+                    {
+                        decisions.Add(new KeeperDecision(now, "share-stale", share.NodeId, share.File.StorageIndex, $"share {share.Share}: {verdict.Failure}"));
+                    }
+
                     continue;
                 }
 
@@ -486,16 +499,15 @@ internal sealed class KeeperService(
         var now = time.Micros();
         var nodes = await store.NodesAsync(cancellationToken).ConfigureAwait(false);
         var good = servers.Where(s => nodes.GetValueOrDefault(s.Key) is not { Reputation.Standing: NodeStanding.Disqualified }).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
-        var current = await CurrentMutableSharesAsync(good, cap, cancellationToken).ConfigureAwait(false);
+        var holdings = await CurrentMutableSharesAsync(good, cap, cancellationToken).ConfigureAwait(false);
         var kept = MutableVersion.Parse(file.Extension);
-        if (current is not { Version: { } version } || version < kept)
+        if (holdings is not { Newest: { } version } || version < kept)
         {
-            await store.RecordMutableRecheckAsync(file, null, 0, "no node holds a share of the file's newest version", now, cancellationToken).ConfigureAwait(false);
+            await store.RecordMutableRecheckAsync(file, null, "no node holds a share of the file's newest version", now, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var holdings = current.Value.Holdings;
-        var healthy = holdings.Select(h => h.Share).Distinct().Count();
+        var healthy = holdings.Healthy;
         var threshold = Math.Min(Threshold, version.Parameters.N);
         var problem = healthy >= threshold
             ? null
@@ -506,8 +518,8 @@ internal sealed class KeeperService(
             await store.UpdateVersionAsync(file.Id, version.Header.ToArray(), version.Parameters.K, version.Parameters.N, cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
-        if (await store.RecordMutableRecheckAsync(file, holdings, healthy, problem, now, cancellationToken).ConfigureAwait(false) && problem is not null)
+        await EnsureNodesAsync(holdings.Current.Select(h => h.NodeId).Concat(holdings.Stale.Select(h => h.NodeId)), cancellationToken).ConfigureAwait(false);
+        if (await store.RecordMutableRecheckAsync(file, holdings, problem, now, cancellationToken).ConfigureAwait(false) && problem is not null)
         {
             KeeperLog.MutableBelowThreshold(logger, file.StorageIndex, healthy, version.Parameters.N);
         }

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using Granary.Core.Mutable;
 using Granary.Hub.Data;
 
 namespace Granary.Hub.Keeper;
@@ -9,7 +10,17 @@ namespace Granary.Hub.Keeper;
 internal sealed record KeptFile(long Id, string StorageIndex, string VerifyCap, byte[] Extension, int Needed, int Total);
 
 /// <summary>A share the keeper believes a node holds.</summary>
-internal sealed record KeptShare(KeptFile File, int Share, string NodeId);
+internal sealed record KeptShare(KeptFile File, int Share, string NodeId, int State);
+
+/// <summary>
+/// Who holds a mutable file, as read from its nodes: the newest signed version (null if no copy is sound), the
+/// holders of that version, and the holders of older sound versions (stale).
+/// </summary>
+internal sealed record MutableHoldings(MutableVersion? Newest, IReadOnlyList<(int Share, string NodeId)> Current, IReadOnlyList<(int Share, string NodeId, ulong Seqnum)> Stale)
+{
+    /// <summary>Distinct shares of the newest version.</summary>
+    public int Healthy => Current.Select(h => h.Share).Distinct().Count();
+}
 
 /// <summary>A kept file's state for the dashboard and <c>GET /api/keeper/files</c>.</summary>
 internal sealed record KeptFileStatus(string StorageIndex, int Needed, int Total, int HealthyShares, long CheckedAt, long AuditedAt, long RepairedAt, string? RepairError);
@@ -173,7 +184,7 @@ internal sealed class KeeperStore(HubDatabase database)
         var shares = new List<KeptShare>(Math.Min(limit, 4096));
         await foreach (var reader in QueryAsync(
                            $"""
-                           SELECT {FileColumns}, s.share, s.node_id FROM keeper_share s
+                           SELECT {FileColumns}, s.share, s.node_id, s.state FROM keeper_share s
                            JOIN keeper_file f ON f.id = s.file_id
                            JOIN keeper_node n ON n.node_id = s.node_id
                            WHERE s.state IN ({ShareState.Held}, {ShareState.Stale}) AND n.state <> 'Disqualified'
@@ -182,7 +193,7 @@ internal sealed class KeeperStore(HubDatabase database)
                            cancellationToken,
                            ("limit", limit)).ConfigureAwait(false))
         {
-            shares.Add(new KeptShare(ReadFile(reader), reader.GetInt32(6), reader.GetString(7)));
+            shares.Add(new KeptShare(ReadFile(reader), reader.GetInt32(6), reader.GetString(7), reader.GetInt32(8)));
         }
 
         return shares;
@@ -360,7 +371,13 @@ internal sealed class KeeperStore(HubDatabase database)
     /// null leaves the rows as they are), its healthy count, and what stands in the way of its health
     /// (null when nothing). A decision is kept only when that changes; returns whether it did.
     /// </summary>
-    public async Task<bool> RecordMutableRecheckAsync(KeptFile file, IReadOnlyCollection<(int Share, string NodeId)>? holdings, int healthy, string? problem, long now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records what a recheck of a mutable file found: the holders of its newest version (counted) and of older
+    /// sound versions (stale: audited again, a decision the first time each is seen), and whether it needs its owner.
+    /// Null holdings leave the shares as they were.
+    /// </summary>
+    public async Task<bool> RecordMutableRecheckAsync(
+        KeptFile file, MutableHoldings? holdings, string? problem, long now, CancellationToken cancellationToken)
     {
         using var turn = await database.WriteTurnAsync(cancellationToken).ConfigureAwait(false);
         var changed = false;
@@ -368,9 +385,27 @@ internal sealed class KeeperStore(HubDatabase database)
         {
             if (holdings is not null)
             {
+                var wasStale = new HashSet<(int, string)>();
+                using (var command = Sql.Command(connection, $"SELECT share, node_id FROM keeper_share WHERE file_id = @file AND state = {ShareState.Stale}", ("file", file.Id)))
+                {
+                    command.Transaction = transaction;
+                    using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        wasStale.Add((reader.GetInt32(0), reader.GetString(1)));
+                    }
+                }
+
                 await ExecuteAsync(connection, transaction, "DELETE FROM keeper_share WHERE file_id = @file", cancellationToken, ("file", file.Id)).ConfigureAwait(false);
-                await InsertSharesAsync(connection, transaction, file.Id, holdings, cancellationToken).ConfigureAwait(false);
-                await ExecuteAsync(connection, transaction, "UPDATE keeper_file SET healthy = @healthy WHERE id = @file", cancellationToken, ("healthy", healthy), ("file", file.Id)).ConfigureAwait(false);
+                await InsertSharesAsync(connection, transaction, file.Id, holdings.Current, cancellationToken).ConfigureAwait(false);
+                await InsertSharesAsync(connection, transaction, file.Id, holdings.Stale.Select(s => (s.Share, s.NodeId)), cancellationToken, state: ShareState.Stale).ConfigureAwait(false);
+                await WriteDecisionsAsync(
+                    connection, transaction,
+                    holdings.Stale.Where(s => !wasStale.Contains((s.Share, s.NodeId)))
+                        .Select(s => new KeeperDecision(now, "share-stale", s.NodeId, file.StorageIndex, FormattableString.Invariant($"share {s.Share}: holds seqnum {s.Seqnum}, the newest is {holdings.Newest?.Seqnum}"))),
+                    cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(
+                    connection, transaction, "UPDATE keeper_file SET healthy = @healthy WHERE id = @file", cancellationToken, ("healthy", holdings.Healthy), ("file", file.Id)).ConfigureAwait(false);
             }
 
             var before = await ScalarAsync(connection, transaction, "SELECT repair_error FROM keeper_file WHERE id = @file", cancellationToken, ("file", file.Id)).ConfigureAwait(false) as string;
@@ -379,7 +414,7 @@ internal sealed class KeeperStore(HubDatabase database)
                 changed = true;
                 await ExecuteAsync(connection, transaction, "UPDATE keeper_file SET repair_error = @problem WHERE id = @file", cancellationToken, ("problem", (object?)problem ?? DBNull.Value), ("file", file.Id)).ConfigureAwait(false);
                 await WriteDecisionsAsync(
-                    connection, transaction, [new KeeperDecision(now, problem is null ? "mutable-healthy" : "repair-needs-write-cap", null, file.StorageIndex, problem ?? FormattableString.Invariant($"{healthy} shares held"))], cancellationToken).ConfigureAwait(false);
+                    connection, transaction, [new KeeperDecision(now, problem is null ? "mutable-healthy" : "repair-needs-write-cap", null, file.StorageIndex, problem ?? FormattableString.Invariant($"{holdings?.Healthy} shares held"))], cancellationToken).ConfigureAwait(false);
             }
         }, cancellationToken).ConfigureAwait(false);
         return changed;
@@ -405,15 +440,15 @@ internal sealed class KeeperStore(HubDatabase database)
     private static KeptFile ReadFile(DbDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3), reader.GetInt32(4), reader.GetInt32(5));
 
-    private static async Task InsertSharesAsync(DbConnection connection, DbTransaction transaction, long fileId, IEnumerable<(int Share, string NodeId)> shares, CancellationToken cancellationToken, long leasedAt = 0)
+    private static async Task InsertSharesAsync(DbConnection connection, DbTransaction transaction, long fileId, IEnumerable<(int Share, string NodeId)> shares, CancellationToken cancellationToken, long leasedAt = 0, int state = ShareState.Held)
     {
         foreach (var (share, node) in shares)
         {
             await ExecuteAsync(
                 connection, transaction,
-                $"INSERT INTO keeper_share (file_id, share, node_id, state, leased_at, audited_at) VALUES (@file, @share, @node, {ShareState.Held}, @leased, 0) ON CONFLICT DO NOTHING",
+                "INSERT INTO keeper_share (file_id, share, node_id, state, leased_at, audited_at) VALUES (@file, @share, @node, @state, @leased, 0) ON CONFLICT DO NOTHING",
                 cancellationToken,
-                ("file", fileId), ("share", share), ("node", node), ("leased", leasedAt)).ConfigureAwait(false);
+                ("file", fileId), ("share", share), ("node", node), ("state", state), ("leased", leasedAt)).ConfigureAwait(false);
         }
     }
 

@@ -261,15 +261,22 @@ public abstract class KeeperStoreTests
         Assert.Equal(new byte[] { 9, 9 }, updated.Extension);
         Assert.Equal(4, updated.Needed);
 
-        (int, string)[] nine = [.. Spread(10, 10).Skip(1)];
-        Assert.True(await f.Store.RecordMutableRecheckAsync(file, nine, 9, "needs the write cap", 70, None));
-        Assert.False(await f.Store.RecordMutableRecheckAsync(file, nine, 9, "needs the write cap", 80, None)); // nothing new to say
-        Assert.Equal(9, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id}"));
+        // A recheck finds share 0 still stale (said already, by the audit) and share 1 newly stale (said once).
+        var all = Spread(10, 10).ToList();
+        var recheck = new MutableHoldings(null, [.. all.Skip(2)], [(0, all[0].Item2, 1), (1, all[1].Item2, 1)]);
+        Assert.True(await f.Store.RecordMutableRecheckAsync(file, recheck, "needs the write cap", 70, None));
+        Assert.False(await f.Store.RecordMutableRecheckAsync(file, recheck, "needs the write cap", 80, None)); // nothing new to say
+        Assert.Equal(10, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id}"));
+        Assert.Equal(2, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id} AND state = {ShareState.Stale}"));
+        Assert.Equal(10, (await f.Store.SharesToAuditAsync(100, None)).Count); // the stale ones are audited again
+        Assert.Equal(8, (await f.Store.FilesAsync(10, None)).Single().HealthyShares);
         Assert.Equal("needs the write cap", (await f.Store.FilesAsync(10, None)).Single().RepairError);
-        Assert.Equal(["repair-needs-write-cap"], (await f.Store.RecentDecisionsAsync(10, None)).Select(d => d.Kind));
+        var decisions = await f.Store.RecentDecisionsAsync(10, None);
+        Assert.Equal(["repair-needs-write-cap", "share-stale"], decisions.Select(d => d.Kind));
+        Assert.Equal(all[1].Item2, decisions[1].NodeId);
 
         // The owner repairs it: the next recount finds it whole and clears the problem.
-        await f.Store.RecordMutableRecheckAsync(file, Spread(10, 10), 10, "needs the write cap", 90, None);
+        await f.Store.RecordMutableRecheckAsync(file, new MutableHoldings(null, all, []), "needs the write cap", 90, None);
         Assert.Empty(await f.Store.RecountAsync(10, 100, 100, None));
         Assert.Null((await f.Store.FilesAsync(10, None)).Single().RepairError);
     }
