@@ -37,6 +37,8 @@ internal static class DashboardEndpoints
         app.MapGet("/ui/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
         app.MapGet("/ui/keeper.html", () => Asset("keeper.html", "text/html; charset=utf-8"));
         app.MapGet("/ui/keeper.js", () => Asset("keeper.js", "text/javascript; charset=utf-8"));
+        app.MapGet("/ui/contracts.html", () => Asset("contracts.html", "text/html; charset=utf-8"));
+        app.MapGet("/ui/contracts.js", () => Asset("contracts.js", "text/javascript; charset=utf-8"));
         app.MapTrackerDashboard(tracker, time, cache);
         app.MapGet("/ui/status.json", async (HttpContext context) =>
         {

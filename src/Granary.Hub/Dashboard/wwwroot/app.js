@@ -1,7 +1,6 @@
 "use strict";
 
 // Refreshes the page from /ui/status.json every few seconds; keeps the last good view on errors.
-const refreshMs = 5000;
 
 function bytes(n) {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -33,19 +32,4 @@ function render(s) {
   ]), 6, "No storage server has announced itself.");
 }
 
-async function refresh() {
-  const status = document.getElementById("status");
-  try {
-    const response = await fetch("status.json", { cache: "no-store" });
-    if (!response.ok) throw new Error("the hub answered " + response.status);
-    render(await response.json());
-    status.textContent = "updated " + new Date().toLocaleTimeString();
-    status.classList.remove("error");
-  } catch (e) {
-    status.textContent = "cannot reach the hub (" + e.message + "); retrying";
-    status.classList.add("error");
-  }
-}
-
-refresh();
-setInterval(refresh, refreshMs);
+poll(["status.json"], render);

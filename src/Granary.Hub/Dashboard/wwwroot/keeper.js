@@ -1,7 +1,6 @@
 "use strict";
 
 // Refreshes the keeper page from the hub's public /api/keeper/nodes and /api/keeper/files.
-const refreshMs = 5000;
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "never";
@@ -31,22 +30,4 @@ function render(nodes, files) {
   ]), 5, "Nothing decided yet.");
 }
 
-async function refresh() {
-  const status = document.getElementById("status");
-  try {
-    const [nodes, files] = await Promise.all(["/api/keeper/nodes", "/api/keeper/files"].map(async path => {
-      const response = await fetch(path, { cache: "no-store" });
-      if (!response.ok) throw new Error("the hub answered " + response.status);
-      return response.json();
-    }));
-    render(nodes, files);
-    status.textContent = "updated " + new Date().toLocaleTimeString();
-    status.classList.remove("error");
-  } catch (e) {
-    status.textContent = "cannot reach the hub (" + e.message + "); retrying";
-    status.classList.add("error");
-  }
-}
-
-refresh();
-setInterval(refresh, refreshMs);
+poll(["/api/keeper/nodes", "/api/keeper/files"], render);

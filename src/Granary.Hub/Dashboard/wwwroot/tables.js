@@ -1,6 +1,6 @@
 "use strict";
 
-// What both dashboard pages use to draw their tables (loaded before app.js or tracker.js).
+// What every dashboard page uses to draw its tables and refresh itself (loaded before the page's own script).
 
 function ago(seconds) {
   if (seconds === null || seconds === undefined) return "never";
@@ -39,4 +39,30 @@ function fill(tableId, rows, columns, emptyText) {
     cells.forEach(c => tr.appendChild(c));
     body.appendChild(tr);
   }
+}
+
+// Fetches `paths` now and every five seconds and hands their JSON to `render`; the status line says
+// when the page was last updated, or that the hub cannot be reached. A render that returns false
+// has drawn a message of its own (e.g. "the tracker is off") and leaves the status line alone.
+function poll(paths, render) {
+  async function refresh() {
+    const status = document.getElementById("status");
+    try {
+      const answers = await Promise.all(paths.map(async path => {
+        const response = await fetch(path, { cache: "no-store" });
+        if (!response.ok) throw new Error("the hub answered " + response.status);
+        return response.json();
+      }));
+      if (render(...answers) !== false) {
+        status.textContent = "updated " + new Date().toLocaleTimeString();
+        status.classList.remove("error");
+      }
+    } catch (e) {
+      status.textContent = "cannot reach the hub (" + e.message + "); retrying";
+      status.classList.add("error");
+    }
+  }
+
+  refresh();
+  setInterval(refresh, 5000);
 }

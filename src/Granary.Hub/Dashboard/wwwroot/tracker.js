@@ -1,7 +1,6 @@
 "use strict";
 
 // Refreshes the tracker page from /ui/tracker.json every few seconds; keeps the last good view on errors.
-const refreshMs = 5000;
 
 function render(s) {
   if (!s.enabled) {
@@ -36,20 +35,4 @@ function render(s) {
   return true;
 }
 
-async function refresh() {
-  const status = document.getElementById("status");
-  try {
-    const response = await fetch("tracker.json", { cache: "no-store" });
-    if (!response.ok) throw new Error("the hub answered " + response.status);
-    if (render(await response.json())) {
-      status.textContent = "updated " + new Date().toLocaleTimeString();
-      status.classList.remove("error");
-    }
-  } catch (e) {
-    status.textContent = "cannot reach the hub (" + e.message + "); retrying";
-    status.classList.add("error");
-  }
-}
-
-refresh();
-setInterval(refresh, refreshMs);
+poll(["tracker.json"], render);
