@@ -64,7 +64,8 @@ public static class HubHost
             new ResponseCache(host.Time, TimeSpan.FromSeconds(options.CacheSeconds)));
         var downstream = new DownstreamRouter(new DownstreamApi(
             contracts, new Granary.Core.Proofs.MerkleHeartbeat(heartbeatKey, Granary.Core.Proofs.MerkleHeartbeat.NodeCheckFraction), options.Downstream, host.Time,
-            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.Downstream")));
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.Downstream"),
+            Keeper(app).RecordChallenge));
 
         app.UseHubErrors();
         app.Use(async (context, next) =>

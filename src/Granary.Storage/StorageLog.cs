@@ -73,4 +73,25 @@ internal static partial class StorageLog
 
     [LoggerMessage(1503, LogLevel.Information, "Hub {Hub} answers again")]
     public static partial void HubBack(ILogger logger, string hub);
+
+    [LoggerMessage(1504, LogLevel.Information, "Hub {Hub}: registered a downstream token for farming address {Address}")]
+    public static partial void FarmRegistered(ILogger logger, string hub, string address);
+
+    [LoggerMessage(1505, LogLevel.Information, "Hub {Hub}: took contract {Contract} ({Bytes} bytes)")]
+    public static partial void FarmContractTaken(ILogger logger, string hub, long contract, long bytes);
+
+    [LoggerMessage(1506, LogLevel.Debug, "Hub {Hub}: answered the challenge of contract {Contract}")]
+    public static partial void FarmAnswered(ILogger logger, string hub, long contract);
+
+    [LoggerMessage(1507, LogLevel.Warning, "Hub {Hub}: dropped contract {Contract}: {Reason}")]
+    public static partial void FarmContractDropped(ILogger logger, string hub, long contract, string reason);
+
+    [LoggerMessage(1508, LogLevel.Information, "Hub {Hub} has no contract to give (holding {Held}); asking again in {Seconds} s")]
+    public static partial void FarmNoContracts(ILogger logger, string hub, int held, int seconds);
+
+    [LoggerMessage(1509, LogLevel.Warning, "Hub {Hub}: no room for contract {Contract} ({Bytes} bytes); it is left to expire")]
+    public static partial void FarmNoRoom(ILogger logger, string hub, long contract, long bytes);
+
+    [LoggerMessage(1510, LogLevel.Warning, "Hub {Hub} no longer knows this node's downstream token; dropping {Held} contracts and registering again")]
+    public static partial void FarmTokenLost(ILogger logger, string hub, int held);
 }

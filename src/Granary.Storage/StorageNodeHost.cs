@@ -48,6 +48,7 @@ public static class StorageNodeHost
             services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
             () => ListeningUrl(built!, directory),
             services.GetRequiredService<ILogger<Hubs.HubAgent>>()));
+        builder.Services.AddHostedService(services => new Hubs.ContractFarmer(directory, space, host.Time, services.GetRequiredService<ILogger<Hubs.ContractFarmer>>()));
 
         var app = builder.Build();
         built = app;

@@ -44,6 +44,9 @@ public sealed class StorageNodeOptions
     /// <summary>The bitcoin address hubs should credit; empty for the node's own address.</summary>
     public string? PayoutAddress { get; set; }
 
+    /// <summary>Downstream contracts (seeded test chunks, challenged on an interval) to hold from each hub; 0 to farm none.</summary>
+    public int FarmContracts { get; set; }
+
     /// <summary>How often the node pings its hubs (dataserv's MAX_PING is 60 s, its online window 5 minutes).</summary>
     public int HubPingSeconds { get; set; } = 60;
 
@@ -76,6 +79,7 @@ public sealed class StorageNodeOptions
         Require(GarbageCollection.BucketsPerSecond >= 1, "garbageCollection.bucketsPerSecond must be at least 1");
         Require(GarbageCollection.GraceDays is >= 0 and <= 3650, $"garbageCollection.graceDays {GarbageCollection.GraceDays} is not between 0 and 3650");
         Require(HubPingSeconds is >= 1 and <= 3600, "hubPingSeconds must be between 1 and 3600");
+        Require(FarmContracts is >= 0 and <= 1000, "farmContracts must be between 0 and 1000");
         foreach (var hub in Hubs)
         {
             Require(Uri.TryCreate(hub, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https", $"hub '{hub}' is not an http(s) URL");

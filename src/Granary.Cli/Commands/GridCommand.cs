@@ -46,9 +46,14 @@ internal static class GridCommand
         var capacity = new Option<string>("--capacity") { Description = "Capacity of each new node.", DefaultValueFactory = _ => "10GiB", HelpName = "SIZE" };
         var auditInterval = new Option<int?>("--audit-interval") { Description = "The hub's keeper audits kept shares every SECONDS (default: the hub's, an hour).", HelpName = "SECONDS" };
         var checkerInterval = new Option<int?>("--checker-interval") { Description = "The hub's keeper checks and repairs kept files every SECONDS (default: the hub's, four hours).", HelpName = "SECONDS" };
+        var farmContracts = new Option<int>("--farm-contracts")
+        {
+            Description = "Each node holds N downstream contracts from the hub and answers their challenges (1 MiB chunks challenged every 15 s; see the dashboard's Contracts page).",
+            HelpName = "N",
+        };
         var command = new Command("up", "Create (the first time) and start a hub and the grid's nodes; stays in the foreground until Ctrl-C or SIGTERM, then stops them all.")
         {
-            nodes, dir, basePort, capacity, auditInterval, checkerInterval,
+            nodes, dir, basePort, capacity, auditInterval, checkerInterval, farmContracts,
         };
         CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
@@ -61,6 +66,12 @@ internal static class GridCommand
             if (!Core.Formats.ByteSize.TryParse(context.Parse.GetValue(capacity)!, out var bytes, out var error))
             {
                 throw new UsageException($"--capacity: {error}");
+            }
+
+            var contracts = context.Parse.GetValue(farmContracts);
+            if (contracts is < 0 or > 1000)
+            {
+                throw new UsageException("--farm-contracts must be between 0 and 1000");
             }
 
             var root = context.Parse.GetValue(dir)!.FullName;
@@ -87,12 +98,15 @@ internal static class GridCommand
                 [
                     .. context.Parse.GetValue(auditInterval) is int audit ? ["--audit-interval", audit.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
                     .. context.Parse.GetValue(checkerInterval) is int check ? ["--checker-interval", check.ToString(System.Globalization.CultureInfo.InvariantCulture)] : Array.Empty<string>(),
+
+                    // Small chunks on a short round, and no per-IP token limit: every local node farms from 127.0.0.1.
+                    .. contracts > 0 ? ["--test-chunk-size", "1MiB", "--contract-interval", "15", "--max-tokens-per-ip", "0"] : Array.Empty<string>(),
                 ];
                 var (hubProcess, hubUrl) = await StartHubAsync(hubDir, keeperFlags, movable: fixedPorts is null, cancellationToken);
                 processes.Add(("hub", hubDir, hubProcess, hubUrl.ToString()));
                 for (var i = 0; i < count; i++)
                 {
-                    PrepareNode(directories[i], hubUrl, fixedPorts is int first ? first + i + 1 : null, bytes);
+                    PrepareNode(directories[i], hubUrl, fixedPorts is int first ? first + i + 1 : null, bytes, contracts);
                 }
 
                 var started = await Task.WhenAll(directories.Select(nodeDir => StartNodeAsync(nodeDir, movable: fixedPorts is null, cancellationToken)));
@@ -271,18 +285,22 @@ internal static class GridCommand
     }
 
     // Creates the node the first time; points it at this run's hub (whose port may have moved).
-    private static void PrepareNode(string nodeDir, Uri hub, int? port, long capacity)
+    private static void PrepareNode(string nodeDir, Uri hub, int? port, long capacity, int contracts)
     {
         if (!File.Exists(Path.Combine(nodeDir, NodeDirectory.ConfigFile)))
         {
-            NodeDirectory.Create(nodeDir, new StorageNodeOptions { Port = port ?? NodeCommand.FreePort(), Capacity = capacity, Reserved = 256L << 20, Hubs = [hub.ToString()] });
+            NodeDirectory.Create(nodeDir, new StorageNodeOptions
+            {
+                Port = port ?? NodeCommand.FreePort(), Capacity = capacity, Reserved = 256L << 20, Hubs = [hub.ToString()], FarmContracts = contracts,
+            });
             return;
         }
 
         var node = NodeDirectory.Open(nodeDir);
-        if (node.Options.Hubs is not [var only] || only != hub.ToString())
+        if (node.Options.Hubs is not [var only] || only != hub.ToString() || node.Options.FarmContracts != contracts)
         {
             node.Options.Hubs = [hub.ToString()];
+            node.Options.FarmContracts = contracts;
             node.SaveOptions();
         }
     }

@@ -32,6 +32,11 @@ internal static class NodeCommand
         var reserved = new Option<string>("--reserved") { Description = "Free disk space the node always leaves alone.", DefaultValueFactory = _ => "1GiB", HelpName = "SIZE" };
         var hubs = new Option<string[]>("--hub") { Description = "A hub to register with as a farmer and announce this node to (repeatable).", HelpName = "URL", AllowMultipleArgumentsPerToken = false };
         var payout = new Option<string>("--payout-address") { Description = "The bitcoin address hubs should credit (default: the node's own).", HelpName = "ADDRESS" };
+        var farmContracts = new Option<int>("--farm-contracts")
+        {
+            Description = "Hold N downstream contracts (seeded test chunks) from each hub and answer their challenges in the background (needs --hub).",
+            HelpName = "N",
+        };
         var dht = new Option<bool>("--dht") { Description = "Join the DHT and publish this node's storage URL there (implied by --dht-bootstrap)." };
         var dhtPort = new Option<int?>("--dht-port") { Description = "UDP port for the DHT (default: a free port, chosen now and kept).", HelpName = "PORT" };
         var dhtBootstrap = new Option<string[]>("--dht-bootstrap") { Description = "A DHT node to join through, HOST:PORT (repeatable).", HelpName = "HOST:PORT", AllowMultipleArgumentsPerToken = false };
@@ -41,7 +46,7 @@ internal static class NodeCommand
         var dryRun = DryRunOption();
         var command = new Command("create", "Create a node directory: settings, a new node key and a storage secret.")
         {
-            dir, port, host, capacity, reserved, hubs, payout, dht, dhtPort, dhtBootstrap, leaseDays, graceDays, noExpiry, dryRun,
+            dir, port, host, capacity, reserved, hubs, payout, farmContracts, dht, dhtPort, dhtBootstrap, leaseDays, graceDays, noExpiry, dryRun,
         };
         CommandRunner.SetAction(command, async (context, _) =>
         {
@@ -54,6 +59,7 @@ internal static class NodeCommand
                 Reserved = Size("--reserved", parse.GetValue(reserved)!),
                 Hubs = [.. parse.GetValue(hubs) ?? []],
                 PayoutAddress = parse.GetValue(payout),
+                FarmContracts = parse.GetValue(farmContracts),
                 LeaseDurationDays = parse.GetValue(leaseDays),
                 GarbageCollection = new GarbageCollectionOptions
                 {
@@ -62,6 +68,11 @@ internal static class NodeCommand
                     DryRun = parse.GetValue(dryRun),
                 },
             };
+            if (options.FarmContracts > 0 && options.Hubs.Count == 0)
+            {
+                throw new UsageException("--farm-contracts needs --hub: contracts come from hubs");
+            }
+
             var seeds = parse.GetValue(dhtBootstrap) ?? [];
             if (parse.GetValue(dht) || seeds.Length > 0 || parse.GetValue(dhtPort) is not null)
             {
@@ -88,7 +99,8 @@ internal static class NodeCommand
 
             foreach (var hub in node.Options.Hubs)
             {
-                await context.Output.WriteLineAsync($"will register with hub {hub} as farmer {node.Key.Address}");
+                await context.Output.WriteLineAsync($"will register with hub {hub} as farmer {node.Key.Address}"
+                    + (node.Options.FarmContracts > 0 ? $" and hold {node.Options.FarmContracts} downstream contracts from it" : ""));
             }
 
             return GranaryCli.Success;
@@ -132,6 +144,11 @@ internal static class NodeCommand
             await context.Output.WriteLineAsync($"storage URL:  {node.Url}");
             await context.Output.WriteLineAsync($"capacity:     {ByteSize.Format(node.Options.Capacity)} (reserving {ByteSize.Format(node.Options.Reserved)} of free disk)");
             await context.Output.WriteLineAsync($"leases:       {ExpiryText(node.Options)}");
+            if (node.Options.Hubs.Count > 0)
+            {
+                await context.Output.WriteLineAsync($"hubs:         {string.Join(", ", node.Options.Hubs)}");
+                await context.Output.WriteLineAsync($"contracts:    {(node.Options.FarmContracts > 0 ? $"{node.Options.FarmContracts} from each hub" : "none")}");
+            }
             return GranaryCli.Success;
         });
         return command;

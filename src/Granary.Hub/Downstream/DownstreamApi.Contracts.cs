@@ -188,6 +188,12 @@ internal sealed partial class DownstreamApi
         foreach (var item in proofs)
         {
             var report = await AnswerAsync(token, item, cancellationToken).ConfigureAwait(false);
+            if (report.Contract is { } answered && report.Text is "ok" or "Invalid proof" or "Proof corrupted" or "Answer failed: contract expired.")
+            {
+                // The farmer's reputation, for one that is also a storage node (the same key): a valid proof passes, a bad or late one fails.
+                challenged?.Invoke(token.Address, report.Ok, FormattableString.Invariant($"contract {answered}: {report.Text}"));
+            }
+
             json.Open();
             if (report.Contract is { } id)
             {

@@ -11,9 +11,12 @@ namespace Granary.Hub.Downstream;
 /// <summary>
 /// downstream-node 2694a77's routes as downstream-farmer 0.1.8 calls them (proofs-of-storage §2),
 /// with the node's check order, status codes and texts. Where the node answered 500 for bad input
-/// (a malformed address or signature, a non-string message) this answers 400 instead.
+/// (a malformed address or signature, a non-string message) this answers 400 instead. Each proof
+/// judged (valid, invalid, corrupted or too late) is reported to <c>challenged</c> with the farmer's
+/// address: the keeper counts it toward the reputation of the storage node with the same key.
 /// </summary>
-internal sealed partial class DownstreamApi(DownstreamStore store, MerkleHeartbeat heartbeat, DownstreamOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class DownstreamApi(
+    DownstreamStore store, MerkleHeartbeat heartbeat, DownstreamOptions options, TimeProvider time, ILogger logger, Action<string, bool, string>? challenged = null)
 {
     private const string NonexistentToken = "Nonexistent token.";
     private const int MaxMessageLength = 1024;

@@ -4,6 +4,7 @@ using Granary.Client.Maintenance;
 using Granary.Client.Storage;
 using Granary.Core.Caps;
 using Granary.Core.Chk;
+using Granary.Core.Identity;
 using Granary.Core.Leases;
 using Granary.Core.Mutable;
 using Granary.Core.Protocol;
@@ -38,12 +39,53 @@ internal sealed class KeeperService(
     private int _auditPasses;
     private int _checkerPasses;
 
+    // Downstream challenge results by node id, waiting for the next audit pass to fold them into reputations.
+    private readonly ConcurrentDictionary<string, ChallengeTally> _challenges = new(StringComparer.Ordinal);
+
     public KeeperStore Store => store;
 
     /// <summary>Completed passes, for tests and the dashboard.</summary>
     public int AuditPasses => Volatile.Read(ref _auditPasses);
 
     public int CheckerPasses => Volatile.Read(ref _checkerPasses);
+
+    /// <summary>
+    /// A downstream contract's challenge was answered (<paramref name="passed"/>) or failed by the farmer
+    /// with <paramref name="farmerAddress"/>. A farmer's address is its key's hash, as a storage node's id
+    /// is, so a Granary node that farms contracts here has one reputation for both: the next audit pass
+    /// counts the result for the storage node of the same key, if this hub keeps shares on it. Other
+    /// farmers (downstream-farmer, say) are no storage node and change nothing.
+    /// </summary>
+    public void RecordChallenge(string farmerAddress, bool passed, string detail)
+    {
+        if (!BitcoinAddress.TryParse(farmerAddress, out var address, out _) || address!.Kind != AddressKind.PublicKeyHash)
+        {
+            return;
+        }
+
+        var tally = _challenges.GetOrAdd(Convert.ToHexStringLower(address.Hash), _ => new ChallengeTally());
+        lock (tally)
+        {
+            if (passed)
+            {
+                tally.Passed++;
+            }
+            else
+            {
+                tally.Failed++;
+                tally.LastFailure = detail;
+            }
+        }
+    }
+
+    private sealed class ChallengeTally
+    {
+        public int Passed { get; set; }
+
+        public int Failed { get; set; }
+
+        public string? LastFailure { get; set; }
+    }
 
     private int Threshold => _options.RepairThreshold > 0 ? _options.RepairThreshold : hubOptions.Encoding.Happy;
 
@@ -260,6 +302,29 @@ internal sealed class KeeperService(
             var changed = new Dictionary<string, KeptNode>(StringComparer.Ordinal);
             var decisions = new List<KeeperDecision>();
             var disqualified = false;
+
+            // One result for one node: its reputation moves, and a change of standing is a decision.
+            void Judge(string nodeId, bool passed, string? failure, bool audited)
+            {
+                var node = changed.GetValueOrDefault(nodeId) ?? nodes.GetValueOrDefault(nodeId) ?? NewNode(nodeId, now);
+                var reputation = node.Reputation.After(passed, _options);
+                var since = node.StateSince;
+                if (reputation.Standing != node.Reputation.Standing)
+                {
+                    since = now;
+                    disqualified |= reputation.Standing == NodeStanding.Disqualified;
+                    KeeperLog.StandingChanged(logger, nodeId, reputation.Standing, reputation.Score, reputation.Passed, reputation.Failed);
+                    decisions.Add(new KeeperDecision(
+                        now, reputation.Standing.ToString().ToLowerInvariant(), nodeId, null,
+                        FormattableString.Invariant($"score {reputation.Score:F3} after {reputation.Passed} audits passed and {reputation.Failed} failed")));
+                }
+
+                changed[nodeId] = node with
+                {
+                    Reputation = reputation, AuditedAt = audited ? now : node.AuditedAt, LastFailure = passed ? node.LastFailure : failure, StateSince = since,
+                };
+            }
+
             for (var i = 0; i < verdicts.Length; i++)
             {
                 var (share, verdict) = verdicts[i];
@@ -275,26 +340,40 @@ internal sealed class KeeperService(
                     continue;
                 }
 
-                var node = changed.GetValueOrDefault(share.NodeId) ?? nodes.GetValueOrDefault(share.NodeId) ?? NewNode(share.NodeId, now);
-                var reputation = node.Reputation.After(verdict.Passed, _options);
                 if (!verdict.Passed)
                 {
                     KeeperLog.AuditFailed(logger, share.NodeId, share.Share, share.File.StorageIndex, verdict.Failure ?? "failed");
                     decisions.Add(new KeeperDecision(now, "audit-failed", share.NodeId, share.File.StorageIndex, $"share {share.Share}: {verdict.Failure}"));
                 }
 
-                var since = node.StateSince;
-                if (reputation.Standing != node.Reputation.Standing)
+                Judge(share.NodeId, verdict.Passed, verdict.Failure, audited: true);
+            }
+
+            // Downstream challenges of the same nodes count like audits (passes first, so the failures weigh as the most recent).
+            foreach (var nodeId in _challenges.Keys)
+            {
+                if (!_challenges.TryRemove(nodeId, out var tally) || !(changed.ContainsKey(nodeId) || nodes.ContainsKey(nodeId)))
                 {
-                    since = now;
-                    disqualified |= reputation.Standing == NodeStanding.Disqualified;
-                    KeeperLog.StandingChanged(logger, share.NodeId, reputation.Standing, reputation.Score, reputation.Passed, reputation.Failed);
-                    decisions.Add(new KeeperDecision(
-                        now, reputation.Standing.ToString().ToLowerInvariant(), share.NodeId, null,
-                        FormattableString.Invariant($"score {reputation.Score:F3} after {reputation.Passed} audits passed and {reputation.Failed} failed")));
+                    continue; // not a storage node of this hub's kept files
                 }
 
-                changed[share.NodeId] = node with { Reputation = reputation, AuditedAt = now, LastFailure = verdict.Passed ? node.LastFailure : verdict.Failure, StateSince = since };
+                lock (tally)
+                {
+                    for (var n = 0; n < tally.Passed; n++)
+                    {
+                        Judge(nodeId, true, null, audited: false);
+                    }
+
+                    for (var n = 0; n < tally.Failed; n++)
+                    {
+                        Judge(nodeId, false, "downstream challenge: " + tally.LastFailure, audited: false);
+                    }
+
+                    if (tally.Failed > 0)
+                    {
+                        decisions.Add(new KeeperDecision(now, "challenge-failed", nodeId, null, FormattableString.Invariant($"{tally.Failed} downstream challenges failed, the last: {tally.LastFailure}")));
+                    }
+                }
             }
 
             await store.RecordAuditsAsync(
