@@ -3,6 +3,7 @@ using Granary.Hub.Dashboard;
 using Granary.Hub.Data;
 using Granary.Hub.Dataserv;
 using Granary.Hub.Downstream;
+using Granary.Hub.HeightAudit;
 using Granary.Hub.Introducer;
 using Granary.Hub.Keeper;
 using Granary.Hub.Tracker;
@@ -70,8 +71,9 @@ public static class HubHost
         app.UseHubErrors();
         app.Use(async (context, next) =>
         {
-            // The keeper's routes and the downstream node first: both lie under dataserv's /api/.
+            // The keeper's and Granary's own routes, and the downstream node, first: all lie under dataserv's /api/.
             if (context.Request.Path.StartsWithSegments("/api/keeper", StringComparison.Ordinal)
+                || context.Request.Path.StartsWithSegments("/api/granary", StringComparison.Ordinal)
                 || (!await downstream.TryHandleAsync(context).ConfigureAwait(false) && !await dataserv.TryHandleAsync(context).ConfigureAwait(false)))
             {
                 await next(context).ConfigureAwait(false);
@@ -82,7 +84,9 @@ public static class HubHost
         app.UseRouting();
         app.MapIntroducer(announcements, options, host.Time, logger);
         app.MapKeeper(app.Services.GetRequiredService<KeeperService>(), options, host.Time, logger);
-        app.MapDashboard(farmers, announcements, options, host.Time, hub.Address, database.Description, GranaryWebApp.ApplicationVersion, trackerService);
+        var heightAudits = new HeightAuditStore(database);
+        app.MapHeightAudit(farmers, heightAudits, authenticator, host.Time, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Granary.Hub.HeightAudit"));
+        app.MapDashboard(farmers, heightAudits, announcements, options, host.Time, hub.Address, database.Description, GranaryWebApp.ApplicationVersion, trackerService);
         app.MapFallback(async (HttpContext context) =>
         {
             context.Response.StatusCode = 404;

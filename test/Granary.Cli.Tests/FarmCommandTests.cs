@@ -59,7 +59,7 @@ public sealed class FarmCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Build_registers_with_a_real_hub_and_sets_the_height_it_reached()
+    public async Task Build_registers_with_a_real_hub_sets_the_height_it_reached_and_audit_has_the_hub_judge_it()
     {
         await using var database = await TestDatabase.CreateAsync(Backend.Sqlite);
         var options = new Hub.HubOptions { Port = 0, Database = database.Url, CacheSeconds = 0 };
@@ -81,6 +81,20 @@ public sealed class FarmCommandTests : IDisposable
         var farmer = Assert.Single(farmers);
         Assert.Equal(key.Address.ToString(), farmer.GetProperty("btc_addr").GetString());
         Assert.Equal(1, farmer.GetProperty("height").GetInt32());
+
+        // The hub audits the height it was told: the shard as built passes; a damaged one fails, with exit code 1.
+        var audit = await Cli.RunAsync("farm", "audit", _dir.File("store"), "--key", keyFile, "--hub", Hub.HubHost.ListeningUrl(hub).ToString());
+        Assert.True(audit.Exit == 0, audit.Error);
+        Assert.Equal("height audit passed: shards 1 of 1 answered\n", audit.Output.ReplaceLineEndings("\n"));
+        await File.WriteAllBytesAsync(Path.Combine(_dir.File("store"), HeightShards.FirstSeed(key.Address.ToString())), new byte[HeightShards.ShardSize]);
+        var failed = await Cli.RunAsync("farm", "audit", _dir.File("store"), "--key", keyFile, "--hub", Hub.HubHost.ListeningUrl(hub).ToString(), "--json");
+        Assert.Equal(GranaryCli.Failure, failed.Exit);
+        Assert.False(JsonDocument.Parse(failed.Output).RootElement.GetProperty("passed").GetBoolean());
+        var both = await Cli.RunAsync("farm", "audit", _dir.File("store"), "--key", keyFile, "--hub", "http://127.0.0.1:1/", "-c", "x");
+        Assert.Equal(GranaryCli.Usage, both.Exit);
+        var keyless = await Cli.RunAsync("farm", "audit", _dir.File("store"), "-a", Address, "--hub", "http://127.0.0.1:1/");
+        Assert.Equal(GranaryCli.Usage, keyless.Exit);
+        Assert.Contains("--hub needs --key", keyless.Error, StringComparison.Ordinal);
 
         // Without a key the hub cannot be told; an unreachable hub stops the build before it writes.
         var unsigned = await Cli.RunAsync("farm", "build", _dir.File("other"), "-a", Address, "--hub", "http://127.0.0.1:1/");

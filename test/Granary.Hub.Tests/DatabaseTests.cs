@@ -27,7 +27,7 @@ public abstract class DatabaseTests
 
         await using var connection = await database.OpenConnectionAsync(CancellationToken.None);
         Assert.Equal(Migrations.Latest, await Migrations.CurrentVersionAsync(connection, null, CancellationToken.None));
-        Assert.Equal(4, Migrations.Latest);
+        Assert.Equal(5, Migrations.Latest);
         using var count = Sql.Command(connection, "SELECT COUNT(*) FROM hub_schema");
         Assert.Equal((long)Migrations.Latest, Convert.ToInt64(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
         Assert.NotNull(await new FarmerStore(database).FindAsync(farmer.Address.ToString(), CancellationToken.None));

@@ -138,16 +138,20 @@ internal static class FarmCommand
     private static Command Audit()
     {
         var store = StoreArgument();
-        var address = AddressOption(required: true);
-        var challenge = new Option<string>("--challenge", "-c") { Description = "The hub's challenge text (its UTF-8 bytes seed the partial hashes).", HelpName = "TEXT", Required = true };
-        var height = new Option<long?>("--height") { Description = "Answer for the first N shards (default: every shard present).", HelpName = "N" };
+        var address = AddressOption(required: false, " Default: the --key file's address.");
+        var challenge = new Option<string>("--challenge", "-c") { Description = "Answer this challenge text here (its UTF-8 bytes seed the partial hashes) and print the answer.", HelpName = "TEXT" };
+        var hub = new Option<string>("--hub") { Description = "Have this hub audit the height: it picks shards and a challenge, and judges the answers. Needs --key.", HelpName = "URL" };
+        var key = new Option<FileInfo?>("--key") { Description = "The farmer's key file, which signs the hub calls (the key the farmer registered with).", HelpName = "FILE" };
+        var height = new Option<long?>("--height") { Description = "With --challenge: answer for the first N shards (default: every shard present).", HelpName = "N" };
         var folderTree = FolderTreeOption();
-        var json = new Option<bool>("--json") { Description = "Print every shard's answer as JSON too." };
+        var json = new Option<bool>("--json") { Description = "Print JSON (with --challenge, every shard's answer too)." };
         var command = new Command(
             "audit",
-            "Answer a dataserv audit: for each of the first N shards, hex(partialhash.sample(shard, 1024, 3, challenge)); prints the SHA-256 of their concatenation.")
-        { store, address, challenge, height, folderTree, json };
-        CommandRunner.SetAction(command, async (context, _) =>
+            "Answer a height audit. With --challenge: for each of the first N shards, hex(partialhash.sample(shard, 1024, 3, challenge)), and the SHA-256 of their "
+            + "concatenation (dataserv-client's Builder.audit). With --hub: the hub challenges a few random shards of the height it was told and says whether they hold; "
+            + "exits 1 if not.")
+        { store, address, challenge, hub, key, height, folderTree, json };
+        CommandRunner.SetAction(command, async (context, cancellationToken) =>
         {
             var parse = context.Parse;
             var directory = parse.GetValue(store)!;
@@ -156,12 +160,34 @@ internal static class FarmCommand
                 throw new UsageException($"'{directory}' is not a folder");
             }
 
+            if ((parse.GetValue(challenge) is null) == (parse.GetValue(hub) is null))
+            {
+                throw new UsageException("give either --challenge TEXT (answer it here) or --hub URL (have the hub audit the height)");
+            }
+
             if (parse.GetValue(height) is < 0 or > HeightStore.MaxHeight)
             {
                 throw new UsageException($"--height must lie between 0 and {HeightStore.MaxHeight}");
             }
 
-            var heights = OpenStore(directory, parse.GetValue(address)!, parse.GetValue(folderTree));
+            using var farmerKey = parse.GetValue(key) is { } keyFile ? ReadKey(keyFile) : null;
+            var payout = parse.GetValue(address) ?? farmerKey?.Address.ToString() ?? throw new UsageException("give --address (or --key, whose address is the default)");
+            var heights = OpenStore(directory, payout, parse.GetValue(folderTree));
+            if (parse.GetValue(hub) is { } hubUrl)
+            {
+                if (farmerKey is null)
+                {
+                    throw new UsageException("--hub needs --key: the hub only accepts calls the farmer signed");
+                }
+
+                using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+                var verdict = await new DataservFarmer(http, HubUrl(hubUrl), farmerKey.PrivateKey, TimeProvider.System).AuditHeightAsync(heights, cancellationToken);
+                await context.Output.WriteLineAsync(parse.GetValue(json)
+                    ? JsonSerializer.Serialize(new { passed = verdict.Passed, detail = verdict.Detail })
+                    : $"height audit {(verdict.Passed ? "passed" : "FAILED")}: {verdict.Detail}");
+                return verdict.Passed ? GranaryCli.Success : GranaryCli.Failure;
+            }
+
             var count = parse.GetValue(height) ?? heights.LastShardPresent();
             if (count == 0)
             {

@@ -37,10 +37,48 @@ public sealed class DataservFarmer(HttpClient http, Uri hub, PrivateKey key, Tim
         await EnsureAsync(response, $"setting height {height}", cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SignedGetAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Has the hub audit the height this farmer claims (<see cref="HeightAuditProtocol"/>): asks for the
+    /// open challenge, answers it from <paramref name="store"/>'s shards and returns the hub's verdict.
+    /// A shard the challenge picks that is missing from the store is answered as missing, and fails.
+    /// </summary>
+    public async Task<HeightVerdictMessage> AuditHeightAsync(HeightStore store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var path = $"{HeightAuditProtocol.Path}/{Address}";
+        HeightChallengeMessage challenge;
+        using (var asked = await SignedSendAsync(HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false))
+        {
+            await EnsureAsync(asked, "asking for a height challenge", cancellationToken).ConfigureAwait(false);
+            challenge = await asked.Content.ReadFromJsonAsync<HeightChallengeMessage>(HeightAuditProtocol.Json, cancellationToken).ConfigureAwait(false)
+                ?? throw new HttpRequestException($"hub {_hub} sent an empty height challenge");
+        }
+
+        var text = System.Text.Encoding.UTF8.GetBytes(challenge.Challenge);
+        var answers = challenge.Shards.Select(shard =>
+        {
+            try
+            {
+                return new HeightShardAnswer(shard, store.AnswerShard(text, shard));
+            }
+            catch (FileNotFoundException)
+            {
+                return new HeightShardAnswer(shard, "missing");
+            }
+        }).ToList();
+        using var answered = await SignedSendAsync(
+            HttpMethod.Post, path, JsonContent.Create(new HeightAnswerMessage(challenge.Challenge, answers), options: HeightAuditProtocol.Json), cancellationToken).ConfigureAwait(false);
+        await EnsureAsync(answered, "answering the height challenge", cancellationToken).ConfigureAwait(false);
+        return await answered.Content.ReadFromJsonAsync<HeightVerdictMessage>(HeightAuditProtocol.Json, cancellationToken).ConfigureAwait(false)
+            ?? throw new HttpRequestException($"hub {_hub} sent an empty verdict");
+    }
+
+    private Task<HttpResponseMessage> SignedGetAsync(string path, CancellationToken cancellationToken) => SignedSendAsync(HttpMethod.Get, path, null, cancellationToken);
+
+    private async Task<HttpResponseMessage> SignedSendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         _hubAddress ??= await HubAddressAsync(cancellationToken).ConfigureAwait(false);
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_hub, path));
+        using var request = new HttpRequestMessage(method, new Uri(_hub, path)) { Content = content };
         var (date, authorization) = DataservAuthentication.Headers(key, _hubAddress, time.GetUtcNow());
         request.Headers.TryAddWithoutValidation("Date", date);
         request.Headers.TryAddWithoutValidation("Authorization", authorization);

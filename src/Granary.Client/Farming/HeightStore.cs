@@ -159,17 +159,35 @@ public sealed class HeightStore
         var answers = new string[height];
         for (long h = 1; h <= height; h++)
         {
-            var path = ShardPath(seeds.Of(h));
-            if (!File.Exists(path))
+            var seed = seeds.Of(h);
+            if (!File.Exists(ShardPath(seed)))
             {
-                throw new FileNotFoundException($"shard {h} of {height} ({Path.GetFileName(path)}) is missing from {Directory}", path);
+                throw new FileNotFoundException($"shard {h} of {height} ({seed}) is missing from {Directory}", ShardPath(seed));
             }
 
-            using var shard = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
-            answers[h - 1] = HeightShards.AuditShard(shard, challenge);
+            answers[h - 1] = AnswerShard(challenge, h, seed);
         }
 
         return new HeightAudit(answers, HeightShards.FullAudit(answers));
+    }
+
+    /// <summary>
+    /// One shard's answer to a challenge, <c>hex(sample(shard, 1024, 3, challenge))</c>: what a hub's
+    /// height audit asks for the shards it picks.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The shard is missing.</exception>
+    public string AnswerShard(ReadOnlySpan<byte> challenge, long height) => AnswerShard(challenge, height, SeedOf(height));
+
+    private string AnswerShard(ReadOnlySpan<byte> challenge, long height, string seed)
+    {
+        var path = ShardPath(seed);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"shard {height} ({Path.GetFileName(path)}) is missing from {Directory}", path);
+        }
+
+        using var shard = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
+        return HeightShards.AuditShard(shard, challenge);
     }
 
     private string ShardPath(string seed) => Path.Combine(Directory, HeightShards.RelativePath(seed, FolderTree));

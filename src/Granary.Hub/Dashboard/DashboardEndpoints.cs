@@ -23,7 +23,7 @@ internal static class DashboardEndpoints
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static IEndpointRouteBuilder MapDashboard(
-        this IEndpointRouteBuilder app, FarmerStore farmers, AnnouncementStore announcements, HubOptions options, TimeProvider time, string address, string database, string version,
+        this IEndpointRouteBuilder app, FarmerStore farmers, HeightAudit.HeightAuditStore heightAudits, AnnouncementStore announcements, HubOptions options, TimeProvider time, string address, string database, string version,
         Tracker.TrackerService? tracker = null)
     {
         // Each refresh of every open page would otherwise query the database; a second or two of staleness is invisible.
@@ -48,6 +48,7 @@ internal static class DashboardEndpoints
                 var online = await farmers.OnlineAsync(now - (options.OnlineWindowSeconds * HubClock.MicrosPerSecond), context.RequestAborted).ConfigureAwait(false);
                 var registered = await farmers.CountAsync(context.RequestAborted).ConfigureAwait(false);
                 var servers = await announcements.LiveAsync(now, context.RequestAborted).ConfigureAwait(false);
+                var audited = await heightAudits.LatestJudgedAsync(context.RequestAborted).ConfigureAwait(false);
                 var status = new
                 {
                     hub = new { address, database, version, onlineWindowSeconds = options.OnlineWindowSeconds },
@@ -66,6 +67,9 @@ internal static class DashboardEndpoints
                         payoutAddr = f.PayoutAddr,
                         height = f.Height,
                         lastSeenSeconds = HubClock.SecondsWithinDay(now, f.LastSeenMicros),
+                        heightAudit = audited.GetValueOrDefault(f.BtcAddr) is { } a
+                            ? new { passed = a.Passed == true, detail = a.Detail, secondsAgo = (now - a.AnsweredAt!.Value) / HubClock.MicrosPerSecond }
+                            : null,
                     }),
                     servers = servers.Select(s => new
                     {

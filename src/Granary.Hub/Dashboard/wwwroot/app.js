@@ -25,7 +25,10 @@ function render(s) {
     (hidden > 0 ? "; " + hidden + " more not shown." : ".");
   fill("farmers", s.farmers.map(f => [
     cell(f.btcAddr, "", true), cell(f.payoutAddr, "", true), cell(String(f.height), "number"), cell(ago(f.lastSeenSeconds), "number"),
-  ]), 4, "No farmer is online.");
+    f.heightAudit
+      ? cell((f.heightAudit.passed ? "passed" : "failed") + " " + ago(f.heightAudit.secondsAgo) + ": " + f.heightAudit.detail, f.heightAudit.passed ? "ok" : "bad")
+      : cell("never"),
+  ]), 5, "No farmer is online.");
   fill("servers", s.servers.map(v => [
     cell(v.nodeId.slice(0, 12), "", true), cell(v.endpoint), cell(bytes(v.availableBytes), "number"),
     cell(bytes(v.capacityBytes), "number"), cell(v.version), cell(ago(v.announcedSecondsAgo), "number"),
