@@ -23,9 +23,10 @@ public static class GatewayHost
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
 
-    /// <param name="keeper">What hands new files to the client's hubs; none keeps nothing.</param>
-    public static WebApplication Build(GatewayGrid grid, GatewayOptions options, ServerHostOptions? host = null, GatewayKeeper? keeper = null)
+    /// <param name="keeper">What hands new files to the client's hubs (a disabled one keeps nothing); the caller starts and disposes it.</param>
+    public static WebApplication Build(GatewayGrid grid, GatewayOptions options, GatewayKeeper keeper, ServerHostOptions? host = null)
     {
+        ArgumentNullException.ThrowIfNull(keeper);
         options.Validate();
         host ??= new ServerHostOptions();
         var builder = GranaryWebApp.CreateBuilder("granary-gateway", AppContext.BaseDirectory, options.Url.Host, options.Url.Port, host, kestrel =>
@@ -40,7 +41,6 @@ public static class GatewayHost
         var operations = new OperationStore(host.Time);
         var counters = new GatewayCounters(host.Time);
         var status = new GridStatus(grid, host.Time);
-        keeper ??= new GatewayKeeper(grid, enabled: false);
         app.Run(async context =>
         {
             counters.Request();

@@ -62,7 +62,7 @@ internal static class GatewayCommand
             var client = await ClientOptions.ConnectAsync(context, clientDir, cancellationToken);
             await using var grid = new GatewayGrid(client, ct => GranaryClientBuilder.FromDirectory(directory).BuildAsync(ct), directory.Config.Hubs, TimeProvider.System);
             await using var keeper = new GatewayKeeper(grid, directory.Config.KeepWithHubs && directory.Config.Hubs.Count > 0);
-            var app = GatewayHost.Build(grid, options, new ServerHostOptions { Logging = Daemon.ConfigureLogging }, keeper);
+            var app = GatewayHost.Build(grid, options, keeper, new ServerHostOptions { Logging = Daemon.ConfigureLogging });
             return await Daemon.ServeAsync(context, app, url.Authority, () =>
             {
                 var listening = GatewayHost.ListeningUrl(app);

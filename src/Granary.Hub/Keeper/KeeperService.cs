@@ -141,16 +141,18 @@ internal sealed class KeeperService(
     public async Task<(KeepResult? Result, string? Problem)> KeepAsync(string client, Cap cap, CancellationToken cancellationToken)
     {
         var servers = await LiveServersAsync(cancellationToken).ConfigureAwait(false);
-        var (index, needed, total, basis, holdings, problem) = cap switch
+        var (found, problem) = cap switch
         {
             ChkVerifyCap chk => await ImmutableBasisAsync(servers, chk, cancellationToken).ConfigureAwait(false),
             MutableVerifyCap mutable => await MutableBasisAsync(servers, mutable, cancellationToken).ConfigureAwait(false),
             _ => throw new ArgumentException("The keeper keeps files by their verify caps.", nameof(cap)),
         };
-        if (problem is not null)
+        if (found is null || !cap.TryGetStorageIndex(out var index))
         {
             return (null, problem);
         }
+
+        var (needed, total, basis, holdings) = found;
 
         await EnsureNodesAsync(holdings.Select(h => h.NodeId), cancellationToken).ConfigureAwait(false);
         var outcome = await store.KeepAsync(
@@ -166,19 +168,17 @@ internal sealed class KeeperService(
         return (new KeepResult(outcome, shares, nodes), null);
     }
 
-    private sealed record FileBasis(StorageIndex Index, int Needed, int Total, byte[] Basis, IReadOnlyList<(int Share, string NodeId)> Holdings, string? Problem)
-    {
-        public static FileBasis Refused(string problem) => new(default!, 0, 0, [], [], problem);
-    }
+    // What a file is audited against (an immutable file's URI extension block, a mutable file's newest signed header), and who holds its shares.
+    private sealed record FileBasis(int Needed, int Total, byte[] Basis, IReadOnlyList<(int Share, string NodeId)> Holdings);
 
     // An immutable file: the shares found, and one copy of the URI extension block that matches the cap.
-    private async Task<FileBasis> ImmutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, ChkVerifyCap cap, CancellationToken cancellationToken)
+    private async Task<(FileBasis? Basis, string? Problem)> ImmutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, ChkVerifyCap cap, CancellationToken cancellationToken)
     {
         var holdings = (await FindSharesAsync(servers, (server, ct) => server.ListSharesAsync(cap.StorageIndex, ct), cancellationToken).ConfigureAwait(false))
             .Where(h => h.Share < cap.N).ToList();
         if (holdings.Count == 0)
         {
-            return FileBasis.Refused("no node this hub knows holds a share of this file");
+            return (null, "no node this hub knows holds a share of this file");
         }
 
         foreach (var (share, node) in holdings)
@@ -186,7 +186,7 @@ internal sealed class KeeperService(
             try
             {
                 var basis = await WithTimeout(ct => ShareAudit.ReadBasisAsync(servers[node], cap, share, ct), cancellationToken).ConfigureAwait(false);
-                return new FileBasis(cap.StorageIndex, cap.K, cap.N, basis.Extension.ToArray(), holdings, null);
+                return (new FileBasis(cap.K, cap.N, basis.Extension.ToArray(), holdings), null);
             }
             catch (Exception e) when (e is StorageException or FormatException or InvalidDataException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -194,21 +194,21 @@ internal sealed class KeeperService(
             }
         }
 
-        return FileBasis.Refused("no node's copy of the file's URI extension block matches the cap");
+        return (null, "no node's copy of the file's URI extension block matches the cap");
     }
 
     // A mutable file: the newest version any holder has that the cap's key signed, and the shares of that version.
-    private async Task<FileBasis> MutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, MutableVerifyCap cap, CancellationToken cancellationToken)
+    private async Task<(FileBasis? Basis, string? Problem)> MutableBasisAsync(IReadOnlyDictionary<string, StorageClient> servers, MutableVerifyCap cap, CancellationToken cancellationToken)
     {
         var current = await CurrentMutableSharesAsync(servers, cap, cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
-            return FileBasis.Refused("no node this hub knows holds a share of this file");
+            return (null, "no node this hub knows holds a share of this file");
         }
 
         return current.Newest is not { } version
-            ? FileBasis.Refused("no node's copy of the file is signed by the key the cap names")
-            : new FileBasis(cap.StorageIndex, version.Parameters.K, version.Parameters.N, version.Header.ToArray(), current.Current, null);
+            ? (null, "no node's copy of the file is signed by the key the cap names")
+            : (new FileBasis(version.Parameters.K, version.Parameters.N, version.Header.ToArray(), current.Current), null);
     }
 
     // Every live holder's share of a mutable file, read and checked: the newest signed version, who holds it, and who holds an older one. Null when no node lists a share.
