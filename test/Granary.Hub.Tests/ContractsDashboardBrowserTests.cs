@@ -6,12 +6,9 @@ namespace Granary.Hub.Tests;
 /// <summary>The downstream contracts page as an operator sees it, in Debian's headless Chromium.</summary>
 public sealed class ContractsDashboardBrowserTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_contracts_page_shows_each_farmer_with_its_live_contracts_bytes_and_answered_challenges()
     {
-        Assert.True(File.Exists(ChromiumPath), $"The browser tests need Chromium at {ChromiumPath} (scripts/install-prerequisites.sh installs it).");
         await using var hub = await TestHub.StartAsync(Backend.Sqlite, options =>
         {
             options.Downstream.TestChunkSize = 4096;
@@ -24,20 +21,8 @@ public sealed class ContractsDashboardBrowserTests
         Assert.Equal(200, status);
         await new DownstreamFarmer(hub, disk).RegisterAsync(); // a farmer with no contract yet
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync();
-        var problems = new List<string>();
-        page.PageError += (_, error) => problems.Add(error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                problems.Add(message.Text);
-            }
-        };
-
-        await page.GotoAsync(new Uri(hub.Url, "/ui/").ToString());
+        await using var browser = await DashboardBrowser.OpenAsync(new Uri(hub.Url, "/ui/"));
+        var page = browser.Page;
         await page.ClickAsync("#contracts-link");
         Assert.EndsWith("/ui/contracts.html", page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#farmers-online")).ToHaveTextAsync("1 / 2");
@@ -48,6 +33,6 @@ public sealed class ContractsDashboardBrowserTests
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await Assertions.Expect(rows.First).ToContainTextAsync("12.0 KiB"); // the busy farmer first: most live contracts
         await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("updated");
-        Assert.Empty(problems);
+        Assert.True(browser.Problems.Count == 0, string.Join("\n", browser.Problems));
     }
 }

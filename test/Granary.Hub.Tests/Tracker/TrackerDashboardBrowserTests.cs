@@ -7,32 +7,17 @@ namespace Granary.Hub.Tests.Tracker;
 /// <summary>The tracker page as an operator sees it, in Debian's headless Chromium.</summary>
 public sealed class TrackerDashboardBrowserTests
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_tracker_page_shows_files_active_peers_and_members_with_their_state()
     {
-        Assert.True(File.Exists(ChromiumPath), $"The browser tests need Chromium at {ChromiumPath} (scripts/install-prerequisites.sh installs it).");
         await using var hub = await TestHub.StartAsync(Backend.Sqlite);
         var seeded = await hub.TrackerHttp.NewPeerWithFileAsync(TrackerCalls.Hash("seeded"));
         Assert.Equal(200, (await hub.TrackerHttp.KeepAliveAsync(seeded, 0)).Status);
         await hub.TrackerHttp.NewPeerWithFileAsync(TrackerCalls.Hash("quiet"));
         await hub.Tracker!.Federation.SetMembersAsync([new TrackerMember("far-away", "Far away tracker", new Uri("http://127.0.0.1:9/"), RandomNumberGenerator.GetBytes(32), false)], CancellationToken.None);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = ["--no-sandbox"] });
-        var page = await browser.NewPageAsync();
-        var problems = new List<string>();
-        page.PageError += (_, error) => problems.Add(error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                problems.Add(message.Text);
-            }
-        };
-
-        await page.GotoAsync(new Uri(hub.Url, "/ui/").ToString());
+        await using var browser = await DashboardBrowser.OpenAsync(new Uri(hub.Url, "/ui/"));
+        var page = browser.Page;
         await page.ClickAsync("#tracker-link");
         Assert.EndsWith("/ui/tracker.html", page.Url, StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#files-total")).ToHaveTextAsync("2");
@@ -50,6 +35,6 @@ public sealed class TrackerDashboardBrowserTests
         // The peer goes quiet past the timeout: on the next refresh it no longer counts.
         hub.Time.Advance(TimeSpan.FromSeconds(25));
         await Assertions.Expect(page.Locator("#peers-active")).ToHaveTextAsync("0", new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 });
-        Assert.True(problems.Count == 0, string.Join("\n", problems));
+        Assert.True(browser.Problems.Count == 0, string.Join("\n", browser.Problems));
     }
 }
