@@ -34,7 +34,7 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Bench_audit_runs_audits_beside_block_reads_against_a_real_grid_and_cleans_up()
+    public async Task Bench_audit_runs_audits_and_the_hubs_audit_passes_beside_block_reads_against_a_real_grid_and_cleans_up()
     {
         var result = await GranaryProcess.RunAsync(
             ["bench", "audit", "--nodes", "4", "--files", "2", "--size", "1MiB", "--seconds", "1", "--in-flight", "4", "--dir", _dir.Path, "--json"], TimeSpan.FromMinutes(3));
@@ -50,6 +50,13 @@ public sealed class BenchProcessTests : IDisposable
         var reads = root.GetProperty("blockReadsPerSecond").GetDouble();
         Assert.True(reads > 0);
         Assert.Equal(audits / reads, root.GetProperty("auditsOverReads").GetDouble(), 6);
+
+        // The hub's own passes audited every share of the kept files at least once, none failing.
+        Assert.Equal("SQLite", root.GetProperty("hubDatabase").GetString());
+        Assert.True(root.GetProperty("hubPasses").GetInt32() >= 1);
+        Assert.True(root.GetProperty("hubAudits").GetInt64() >= root.GetProperty("shares").GetInt32());
+        Assert.Equal(0, root.GetProperty("hubFailedAudits").GetInt64());
+        Assert.Equal(root.GetProperty("hubAuditsPerSecond").GetDouble() / reads, root.GetProperty("hubAuditsOverReads").GetDouble(), 6);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 
