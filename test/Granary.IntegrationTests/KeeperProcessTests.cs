@@ -56,18 +56,32 @@ public sealed class KeeperProcessTests
         grid.Nodes.SelectMany(node => Enumerable.Range(0, 10).Select(share => (node, share, TestGrid.SharePath(node, cap, share)))
             .Where(s => s.Item3 is not null).Select(s => (s.node, s.share, s.Item3!)));
 
-    [Fact]
-    public async Task Audits_catch_lost_and_damaged_shares_a_failing_node_is_disqualified_and_repair_restores_every_file_from_verify_caps()
+    // The hub of a grid runs on this database (GRANARY_HUB_Database reaches it through grid up).
+    private static Dictionary<string, string> On(TestDatabase database, Dictionary<string, string> environment)
     {
+        if (database.Url is { } url)
+        {
+            environment["GRANARY_HUB_Database"] = url;
+        }
+
+        return environment;
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Audits_catch_lost_and_damaged_shares_a_failing_node_is_disqualified_and_repair_restores_every_file_from_verify_caps(Backend backend)
+    {
+        await using var database = await TestDatabase.CreateAsync(backend);
         await using var grid = await TestGrid.StartAsync(
             nodes: 10,
             upArguments: ["--audit-interval", "1", "--checker-interval", "2"],
-            environment: new Dictionary<string, string>
+            environment: On(database, new Dictionary<string, string>
             {
                 ["GRANARY_HUB_Keeper__RepairThreshold"] = "10",
                 ["GRANARY_HUB_Keeper__DisqualifyBelow"] = "0.9",
                 ["GRANARY_HUB_Keeper__VettingAudits"] = "2",
-            });
+            }));
 
         // Three files: every node holds a share of each.
         var caps = new List<string>();
@@ -130,9 +144,20 @@ public sealed class KeeperProcessTests
             Assert.Equal(await File.ReadAllBytesAsync(contents[i]), await File.ReadAllBytesAsync(output));
         }
 
-        // The hub never held a read cap or a read key: not in its database, not in its log.
+        // The hub never held a read cap or a read key: not in its database (its files, or every row on PostgreSQL), not in its log.
         var hubDir = Path.Combine(grid.Root, "hub");
         var hubBytes = Directory.GetFiles(hubDir, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
+        if (backend == Backend.Postgres)
+        {
+            var rows = await database.DumpAsync();
+            Assert.Contains(((ChkReadCap)Cap.Parse(caps[0])).VerifyCap.ToString(), rows, StringComparison.Ordinal); // the dump does hold the keeper's rows
+            hubBytes.Add(Encoding.ASCII.GetBytes(rows));
+            foreach (var cap in caps)
+            {
+                Assert.DoesNotContain(Convert.ToHexStringLower(((ChkReadCap)Cap.Parse(cap)).Key.ToArray()), rows, StringComparison.Ordinal);
+            }
+        }
+
         foreach (var cap in caps)
         {
             var read = (ChkReadCap)Cap.Parse(cap);
@@ -142,19 +167,22 @@ public sealed class KeeperProcessTests
         }
     }
 
-    [Fact]
-    public async Task Forty_days_pass_kept_files_stay_with_every_lease_renewed_and_unkept_files_expire_on_schedule()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Forty_days_pass_kept_files_stay_with_every_lease_renewed_and_unkept_files_expire_on_schedule(Backend backend)
     {
+        await using var database = await TestDatabase.CreateAsync(backend);
         using var clockDirectory = new TempDirectory("granary-clock");
         var clock = clockDirectory.File("offset");
         SteerableClock.Steer(clock, TimeSpan.Zero);
-        var environment = new Dictionary<string, string>
+        var environment = On(database, new Dictionary<string, string>
         {
             [SteerableClock.Variable] = clock,
             ["GRANARY_NODE_HubPingSeconds"] = "1",
             ["GRANARY_NODE_GarbageCollection__IntervalSeconds"] = "1",
             ["GRANARY_HUB_Keeper__LeaseRenewSeconds"] = (3 * 86400).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+        });
         await using var grid = await TestGrid.StartAsync(nodes: 5, upArguments: ["--audit-interval", "1", "--checker-interval", "1"], environment: environment);
         var keptFile = await grid.WriteRandomFileAsync("kept.bin", 300_000, 1);
         var unkeptFile = await grid.WriteRandomFileAsync("unkept.bin", 300_000, 2);

@@ -48,6 +48,35 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(builder.Uri.ToString(), name);
     }
 
+    /// <summary>Every row of every table of this PostgreSQL database as text, a line each (byte columns in hex), to search for what must not be stored.</summary>
+    public async Task<string> DumpAsync()
+    {
+        var builder = new UriBuilder(Url ?? throw new InvalidOperationException("A SQLite test database is the hub's file; read it instead."));
+        await using var connection = await OpenAdminAsync(builder.Uri.ToString());
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var dump = new System.Text.StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var rows = new NpgsqlCommand($"SELECT t::text FROM \"{table}\" t", connection);
+            await using var reader = await rows.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                dump.Append(table).Append(' ').AppendLine(reader.GetString(0));
+            }
+        }
+
+        return dump.ToString();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_name is null)
