@@ -63,23 +63,37 @@ internal sealed class KeeperService(
             return;
         }
 
-        var tally = _challenges.GetOrAdd(Convert.ToHexStringLower(address.Hash), _ => new ChallengeTally());
-        lock (tally)
+        var nodeId = Convert.ToHexStringLower(address.Hash);
+        while (true)
         {
-            if (passed)
+            var tally = _challenges.GetOrAdd(nodeId, _ => new ChallengeTally());
+            lock (tally)
             {
-                tally.Passed++;
-            }
-            else
-            {
-                tally.Failed++;
-                tally.LastFailure = detail;
+                if (tally.Taken)
+                {
+                    continue; // an audit pass took this tally meanwhile: count in the next one
+                }
+
+                if (passed)
+                {
+                    tally.Passed++;
+                }
+                else
+                {
+                    tally.Failed++;
+                    tally.LastFailure = detail;
+                }
+
+                return;
             }
         }
     }
 
     private sealed class ChallengeTally
     {
+        /// <summary>An audit pass has removed this tally and read it; a result recorded now belongs in a new one.</summary>
+        public bool Taken { get; set; }
+
         public int Passed { get; set; }
 
         public int Failed { get; set; }
@@ -352,13 +366,19 @@ internal sealed class KeeperService(
             // Downstream challenges of the same nodes count like audits (passes first, so the failures weigh as the most recent).
             foreach (var nodeId in _challenges.Keys)
             {
-                if (!_challenges.TryRemove(nodeId, out var tally) || !(changed.ContainsKey(nodeId) || nodes.ContainsKey(nodeId)))
+                if (!_challenges.TryRemove(nodeId, out var tally))
                 {
-                    continue; // not a storage node of this hub's kept files
+                    continue;
                 }
 
                 lock (tally)
                 {
+                    tally.Taken = true;
+                    if (!(changed.ContainsKey(nodeId) || nodes.ContainsKey(nodeId)))
+                    {
+                        continue; // not a storage node of this hub's kept files
+                    }
+
                     for (var n = 0; n < tally.Passed; n++)
                     {
                         Judge(nodeId, true, null, audited: false);
