@@ -367,14 +367,11 @@ internal sealed class KeeperStore(HubDatabase database)
     }
 
     /// <summary>
-    /// After rechecking a mutable file: where its newest version's shares are (<paramref name="holdings"/>;
-    /// null leaves the rows as they are), its healthy count, and what stands in the way of its health
-    /// (null when nothing). A decision is kept only when that changes; returns whether it did.
-    /// </summary>
-    /// <summary>
     /// Records what a recheck of a mutable file found: the holders of its newest version (counted) and of older
-    /// sound versions (stale: audited again, a decision the first time each is seen), and whether it needs its owner.
-    /// Null holdings leave the shares as they were.
+    /// sound versions (stale: audited again, a decision the first time each is seen), and what stands in the way of
+    /// its health (<paramref name="problem"/>, null when nothing). Null holdings leave the shares as they were. A share
+    /// row that stays keeps its lease and audit times; a decision about the problem is kept only when it changes,
+    /// and the result says whether it did.
     /// </summary>
     public async Task<bool> RecordMutableRecheckAsync(
         KeptFile file, MutableHoldings? holdings, string? problem, long now, CancellationToken cancellationToken)
@@ -385,23 +382,37 @@ internal sealed class KeeperStore(HubDatabase database)
         {
             if (holdings is not null)
             {
-                var wasStale = new HashSet<(int, string)>();
-                using (var command = Sql.Command(connection, $"SELECT share, node_id FROM keeper_share WHERE file_id = @file AND state = {ShareState.Stale}", ("file", file.Id)))
+                var was = new Dictionary<(int Share, string NodeId), int>();
+                using (var command = Sql.Command(connection, "SELECT share, node_id, state FROM keeper_share WHERE file_id = @file", ("file", file.Id)))
                 {
                     command.Transaction = transaction;
                     using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                     while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        wasStale.Add((reader.GetInt32(0), reader.GetString(1)));
+                        was[(reader.GetInt32(0), reader.GetString(1))] = reader.GetInt32(2);
                     }
                 }
 
-                await ExecuteAsync(connection, transaction, "DELETE FROM keeper_share WHERE file_id = @file", cancellationToken, ("file", file.Id)).ConfigureAwait(false);
-                await InsertSharesAsync(connection, transaction, file.Id, holdings.Current, cancellationToken).ConfigureAwait(false);
-                await InsertSharesAsync(connection, transaction, file.Id, holdings.Stale.Select(s => (s.Share, s.NodeId)), cancellationToken, state: ShareState.Stale).ConfigureAwait(false);
+                var wanted = holdings.Current.Select(c => (Key: c, State: ShareState.Held)).Concat(holdings.Stale.Select(s => (Key: (s.Share, s.NodeId), State: ShareState.Stale))).ToList();
+                foreach (var gone in was.Keys.Except(wanted.Select(w => w.Key)))
+                {
+                    await ExecuteAsync(
+                        connection, transaction, "DELETE FROM keeper_share WHERE file_id = @file AND share = @share AND node_id = @node", cancellationToken,
+                        ("file", file.Id), ("share", gone.Share), ("node", gone.NodeId)).ConfigureAwait(false);
+                }
+
+                foreach (var ((share, node), state) in wanted.Where(w => !was.TryGetValue(w.Key, out var before) || before != w.State))
+                {
+                    await ExecuteAsync(
+                        connection, transaction,
+                        "INSERT INTO keeper_share (file_id, share, node_id, state, leased_at, audited_at) VALUES (@file, @share, @node, @state, 0, 0) ON CONFLICT (file_id, share, node_id) DO UPDATE SET state = excluded.state",
+                        cancellationToken,
+                        ("file", file.Id), ("share", share), ("node", node), ("state", state)).ConfigureAwait(false);
+                }
+
                 await WriteDecisionsAsync(
                     connection, transaction,
-                    holdings.Stale.Where(s => !wasStale.Contains((s.Share, s.NodeId)))
+                    holdings.Stale.Where(s => was.GetValueOrDefault((s.Share, s.NodeId), -1) != ShareState.Stale)
                         .Select(s => new KeeperDecision(now, "share-stale", s.NodeId, file.StorageIndex, FormattableString.Invariant($"share {s.Share}: holds seqnum {s.Seqnum}, the newest is {holdings.Newest?.Seqnum}"))),
                     cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(

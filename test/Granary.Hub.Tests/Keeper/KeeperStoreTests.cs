@@ -274,6 +274,13 @@ public abstract class KeeperStoreTests
         var decisions = await f.Store.RecentDecisionsAsync(10, None);
         Assert.Equal(["repair-needs-write-cap", "share-stale"], decisions.Select(d => d.Kind));
         Assert.Equal(all[1].Item2, decisions[1].NodeId);
+        // Rows that stay keep their audit and lease times (a recheck is no audit and renews nothing).
+        Assert.Equal(10, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id} AND audited_at = 50"));
+
+        // A holder the recheck no longer finds loses its row, and only that one.
+        await f.Store.RecordMutableRecheckAsync(file, recheck with { Current = [.. all.Skip(3)] }, "needs the write cap", 85, None);
+        Assert.Equal(9, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id} AND audited_at = 50"));
+        Assert.Equal(0, await f.CountAsync($"SELECT COUNT(*) FROM keeper_share WHERE file_id = {file.Id} AND share = 2"));
 
         // The owner repairs it: the next recount finds it whole and clears the problem.
         await f.Store.RecordMutableRecheckAsync(file, new MutableHoldings(null, all, []), "needs the write cap", 90, None);
