@@ -29,7 +29,12 @@ public sealed class BenchProcessTests : IDisposable
         }
 
         Assert.True(root.GetProperty("encodeAllCoresMBps").GetDouble() > 0);
-        Assert.True(root.GetProperty("plainWriteMBps").GetDouble() > 0);
+        var plain = root.GetProperty("plainWriteMBps").GetDouble();
+        Assert.True(plain > 0);
+        // The ratios the figures are judged by are in the JSON, each against its own baseline.
+        Assert.Equal(root.GetProperty("put").GetProperty("throughputMBps").GetDouble() / plain, root.GetProperty("putOverPlain").GetDouble(), 6);
+        Assert.Equal(root.GetProperty("get").GetProperty("throughputMBps").GetDouble() / plain, root.GetProperty("getOverPlain").GetDouble(), 6);
+        Assert.True(root.GetProperty("repairOverPut").GetDouble() > 0);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_dir.Path));
     }
 

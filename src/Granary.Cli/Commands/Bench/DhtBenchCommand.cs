@@ -42,7 +42,7 @@ internal static class DhtBenchCommand
                 $"""
                 {result.Nodes} DHT nodes on loopback UDP (signed datagrams), {result.Lookups} value lookups from random nodes
                 lookup        median {result.LookupMedianMs:0.00} ms, p90 {result.LookupP90Ms:0.00} ms, p99 {result.LookupP99Ms:0.00} ms; found {result.Found} of {result.Lookups}
-                ping          median {result.PingMedianMs:0.000} ms (one request and response)   lookup / ping {result.LookupMedianMs / result.PingMedianMs:0.0}x
+                ping          median {result.PingMedianMs:0.000} ms (one request and response)   lookup / ping {result.LookupOverPing:0.0}x
                 hops          median {result.MedianHops}, requests per lookup median {result.MedianRequests}
                 """));
             return GranaryCli.Success;
@@ -51,7 +51,11 @@ internal static class DhtBenchCommand
     }
 
     internal sealed record DhtResult(
-        int Nodes, int Lookups, int Found, double LookupMedianMs, double LookupP90Ms, double LookupP99Ms, double PingMedianMs, double MedianHops, double MedianRequests);
+        int Nodes, int Lookups, int Found, double LookupMedianMs, double LookupP90Ms, double LookupP99Ms, double PingMedianMs, double MedianHops, double MedianRequests)
+    {
+        /// <summary>A lookup's median time in median pings among the same nodes (the ratio it is judged by).</summary>
+        public double LookupOverPing => LookupMedianMs / PingMedianMs;
+    }
 
     private static async Task<DhtResult> MeasureAsync(int count, int lookups, TextWriter log, CancellationToken cancellationToken)
     {

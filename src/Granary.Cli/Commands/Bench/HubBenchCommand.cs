@@ -73,7 +73,11 @@ internal static partial class HubBenchCommand
 
     internal sealed record Load(string Name, double RequestsPerSecond, double LatencyP50Ms, double LatencyP99Ms, double MegabytesPerSecond, long Errors);
 
-    internal sealed record HubResult(int Farmers, int Online, string Database, int Seconds, int Connections, int OnlineJsonBytes, double RegistrationsPerSecond, IReadOnlyList<Load> Loads);
+    internal sealed record HubResult(int Farmers, int Online, string Database, int Seconds, int Connections, int OnlineJsonBytes, double RegistrationsPerSecond, IReadOnlyList<Load> Loads)
+    {
+        /// <summary>Each load's requests/s over the first one's, the HTTP ceiling of this hub (the ratio each is judged by).</summary>
+        public IReadOnlyDictionary<string, double> OverCeiling => Loads.ToDictionary(l => l.Name, l => l.RequestsPerSecond / Loads[0].RequestsPerSecond);
+    }
 
     private static async Task<HubResult> MeasureAsync(Setup setup, TextWriter log, CancellationToken cancellationToken)
     {
@@ -147,11 +151,10 @@ internal static partial class HubBenchCommand
         text.Append(CultureInfo.InvariantCulture, $"hub under wrk: {r.Farmers:N0} registered farmers ({r.Online:N0} online), {r.Database}, {r.Connections} connections, {r.Seconds} s each\n");
         text.Append(CultureInfo.InvariantCulture, $"/api/online/json is {r.OnlineJsonBytes:N0} bytes; registering took {r.RegistrationsPerSecond:N0} farmers/s (signed register + height)\n");
         text.Append(CultureInfo.InvariantCulture, $"{"",-52}{"requests/s",12}{"p50 ms",9}{"p99 ms",9}{"MB/s",9}{"errors",8}\n");
-        var ceiling = r.Loads[0].RequestsPerSecond;
         foreach (var load in r.Loads)
         {
             text.Append(CultureInfo.InvariantCulture,
-                $"{load.Name,-52}{load.RequestsPerSecond,12:N0}{load.LatencyP50Ms,9:0.00}{load.LatencyP99Ms,9:0.00}{load.MegabytesPerSecond,9:N1}{load.Errors,8}   {load.RequestsPerSecond / ceiling:0.00}x ceiling\n");
+                $"{load.Name,-52}{load.RequestsPerSecond,12:N0}{load.LatencyP50Ms,9:0.00}{load.LatencyP99Ms,9:0.00}{load.MegabytesPerSecond,9:N1}{load.Errors,8}   {r.OverCeiling[load.Name]:0.00}x ceiling\n");
         }
 
         return text.ToString().TrimEnd();
