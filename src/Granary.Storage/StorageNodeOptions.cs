@@ -33,6 +33,12 @@ public sealed class StorageNodeOptions
     /// <summary>The largest body one write may carry.</summary>
     public int MaximumWriteSize { get; set; } = 16 << 20;
 
+    /// <summary>
+    /// Write the whole pages of uploaded shares with O_DIRECT, bypassing the page cache (Linux, where the
+    /// file system allows it; otherwise buffered). Off: every byte through the page cache.
+    /// </summary>
+    public bool DirectWrites { get; set; } = true;
+
     /// <summary>An upload nobody has written to for this long is abandoned and its space freed.</summary>
     public int UploadIdleTimeoutMinutes { get; set; } = 60;
 

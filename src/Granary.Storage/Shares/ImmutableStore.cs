@@ -121,7 +121,7 @@ internal sealed class ImmutableStore(
                 {
                     var path = layout.IncomingShare(index, share);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    _uploads[(index, share)] = new ImmutableUpload(index, share, path, size, secretHash, now);
+                    _uploads[(index, share)] = new ImmutableUpload(index, share, path, size, secretHash, now, options.DirectWrites);
                     allocated.Add(share);
                 }
                 else
@@ -182,7 +182,7 @@ internal sealed class ImmutableStore(
                 }
             }
 
-            RandomAccess.Write(upload.Handle, data.Span, offset);
+            upload.Write(data.Span, offset);
             Writeback.Start(upload.Handle, offset, data.Length);
             upload.Written.Add(offset, offset + data.Length);
             upload.Touch(secretHash, time.GetUtcNow());

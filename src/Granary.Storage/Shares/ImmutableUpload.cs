@@ -11,7 +11,7 @@ namespace Granary.Storage.Shares;
 /// storage index is a hash of the file's key and a share is a function of the key and the encoding,
 /// so two uploads of one storage index and size carry the same bytes; write-once refuses any other.
 /// </remarks>
-internal sealed class ImmutableUpload(StorageIndex index, int share, string path, long size, byte[] secretHash, DateTimeOffset started)
+internal sealed class ImmutableUpload(StorageIndex index, int share, string path, long size, byte[] secretHash, DateTimeOffset started, bool directWrites)
     : IDisposable
 {
     /// <summary>Upload secrets one upload keeps at most; a joiner beyond this replaces the one idle longest.</summary>
@@ -21,6 +21,9 @@ internal sealed class ImmutableUpload(StorageIndex index, int share, string path
 
     /// <summary>Kept open from allocation to completion: one open per upload, not per write.</summary>
     public SafeFileHandle Handle { get; } = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+
+    // Opened after Handle has created the file.
+    private readonly DirectWrites? _direct = directWrites ? DirectWrites.TryOpen(path) : null;
 
     public StorageIndex Index { get; } = index;
 
@@ -108,7 +111,24 @@ internal sealed class ImmutableUpload(StorageIndex index, int share, string path
         }
     }
 
-    public void Dispose() => Handle.Dispose();
+    /// <summary>Writes <paramref name="data"/> at <paramref name="offset"/> (its whole pages directly when the upload can).</summary>
+    public void Write(ReadOnlySpan<byte> data, long offset)
+    {
+        if (_direct is null)
+        {
+            RandomAccess.Write(Handle, data, offset);
+        }
+        else
+        {
+            _direct.Write(Handle, data, offset);
+        }
+    }
+
+    public void Dispose()
+    {
+        _direct?.Dispose();
+        Handle.Dispose();
+    }
 
     // Callers hold the lock on _writers.
     private int IndexOf(byte[] secretHash)
