@@ -51,8 +51,7 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>Every row of every table of this PostgreSQL database as text, a line each (byte columns in hex), to search for what must not be stored.</summary>
     public async Task<string> DumpAsync()
     {
-        var builder = new UriBuilder(Url ?? throw new InvalidOperationException("A SQLite test database is the hub's file; read it instead."));
-        await using var connection = await OpenAdminAsync(builder.Uri.ToString());
+        await using var connection = await OpenAdminAsync(Url ?? throw new InvalidOperationException("A SQLite test database is the hub's file; read it instead."));
         var tables = new List<string>();
         await using (var list = new NpgsqlCommand("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'", connection))
         await using (var reader = await list.ExecuteReaderAsync())

@@ -167,14 +167,14 @@ internal static class AuditBenchCommand
         var hub = await MeasureHubPassesAsync(grid.NodeUrls, caps, server, duration, concurrency, perAudit, Path.Combine(root, "bench-hub"), log, cancellationToken);
         var auditRate = audits / auditSeconds;
         var readRate = reads / readSeconds;
-        var hubRate = (hub.Passed + hub.Failed) / hub.Seconds;
+        var hubRate = hub.Audits / hub.Seconds;
         return new AuditResult(
             nodes.Length, files, bytes, targets.Count, concurrency, perAudit, duration.TotalSeconds, audits, failures, auditRate, reads, readRate, auditRate / readRate,
             audits == 0 ? 0 : auditCpu * 1000 / audits, reads == 0 ? 0 : readCpu * 1000 / reads,
-            hub.Database, hub.Passes, hub.Passed + hub.Failed, hub.Failed, hubRate, hubRate / readRate);
+            hub.Database, hub.Passes, hub.Audits, hub.Failed, hubRate, hubRate / readRate);
     }
 
-    private sealed record HubPasses(string Database, int Passes, long Passed, long Failed, double Seconds);
+    private sealed record HubPasses(string Database, int Passes, long Audits, long Failed, double Seconds);
 
     // A hub's keeper of its own, in this process, that knows the grid's nodes and keeps the files; its audit passes
     // (each up to 1,000 shares, the default) run back to back until the time is up, and the database's tallies say how many audits they made.
@@ -220,7 +220,7 @@ internal static class AuditBenchCommand
 
         var seconds = clock.Elapsed.TotalSeconds;
         var (passedAfter, failedAfter) = await TalliesAsync(store, cancellationToken);
-        return new HubPasses(bench.Description, passes, passedAfter - passed, failedAfter - failed, seconds);
+        return new HubPasses(bench.Description, passes, passedAfter - passed + (failedAfter - failed), failedAfter - failed, seconds);
     }
 
     private static async Task<(long Passed, long Failed)> TalliesAsync(KeeperStore store, CancellationToken cancellationToken)
