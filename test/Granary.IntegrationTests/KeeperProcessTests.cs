@@ -115,11 +115,36 @@ public sealed class KeeperProcessTests
         await EventuallyAsync(async () => (long)(await NodeStatusAsync(grid, flipper))!["auditsFailed"]! >= 1, "the node that flipped a byte fails an audit");
         await EventuallyAsync(async () => (int)(await FileStatusAsync(grid, caps[0]))["healthyShares"]! == 10 && (await FileStatusAsync(grid, caps[0]))["lastRepair"] is not null, "the damaged file is repaired");
 
-        // A node that drops everything keeps failing: disqualified, no longer introduced, its shares made again elsewhere.
+        // A node that keeps dropping what it holds keeps failing: disqualified, no longer introduced, its shares made again elsewhere.
+        // (It drops every share it gets until then: a repair that placed a share back on it while it was still in good
+        // standing would otherwise let it pass again, and whether that happens first is a race.)
         var dropper = grid.Nodes.First(n => n != deleter && n != flipper);
-        Directory.Delete(Path.Combine(dropper.Dir, "shares"), recursive: true);
-        Directory.CreateDirectory(Path.Combine(dropper.Dir, "shares"));
-        await EventuallyAsync(async () => (string?)(await NodeStatusAsync(grid, dropper))!["state"] == "disqualified", "the node that dropped its shares is disqualified");
+        using (var dropping = new CancellationTokenSource())
+        {
+            var drops = Task.Run(async () =>
+            {
+                while (!dropping.IsCancellationRequested)
+                {
+                    try
+                    {
+                        foreach (var file in Directory.EnumerateFiles(Path.Combine(dropper.Dir, "shares"), "*", SearchOption.AllDirectories))
+                        {
+                            File.Delete(file);
+                        }
+                    }
+                    catch (IOException)
+                    {
+                        // The node moved or removed something meanwhile: the next sweep finds what is left.
+                    }
+
+                    await Task.Delay(100);
+                }
+            });
+            await EventuallyAsync(async () => (string?)(await NodeStatusAsync(grid, dropper))!["state"] == "disqualified", "the node that dropped its shares is disqualified");
+            await dropping.CancelAsync();
+            await drops;
+        }
+
         var introduced = JsonNode.Parse(await Http.GetStringAsync(new Uri(grid.HubUrl, "introducer/v1/servers")))!["servers"]!.AsArray();
         Assert.DoesNotContain(introduced, s => ((string)s!["storageUrl"]!).Contains(Core.Protocol.StorageUrl.Parse(dropper.Url).NodeId.ToString(), StringComparison.Ordinal));
 
