@@ -1,4 +1,4 @@
-using Granary.Storage.Shares;
+using Granary.Core.Files;
 
 namespace Granary.Storage.Tests;
 

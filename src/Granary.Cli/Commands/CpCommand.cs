@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Granary.Client;
+using Granary.Client.Download;
 using Granary.Client.Nodes;
 using Granary.Client.Paths;
 using Granary.Core.Caps;
@@ -151,20 +152,7 @@ internal static class CpCommand
             throw new InvalidOperationException($"{node.Cap} cannot be read with this cap");
         }
 
-        var partial = local + ".partial";
-        try
-        {
-            await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                await file.ReadAsync(output, null, null, null, cancellationToken);
-            }
-
-            File.Move(partial, local, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(partial);
-        }
+        await LocalFileDownload.SaveAsync(file, local, null, null, null, cancellationToken);
     }
 
     // A name from the grid must not climb out of the target directory.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Granary.Client.Download;
 using Granary.Client.Nodes;
 using Granary.Core.Caps;
 
@@ -42,18 +43,17 @@ internal static class GetCommand
                 throw new IOException($"cannot write {target.FullName}: it is a directory (name the file to write)");
             }
 
-            var partial = target is null ? null : target.FullName + ".partial";
             try
             {
-                using (var line = new ProgressLine(context))
+                using var line = new ProgressLine(context);
+                if (target is null)
                 {
-                    await using var stream = partial is null ? Console.OpenStandardOutput() : new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-                    await file.ReadAsync(stream, from, to, ClientOptions.Progress(line), cancellationToken);
+                    await using var stdout = Console.OpenStandardOutput();
+                    await file.ReadAsync(stdout, from, to, ClientOptions.Progress(line), cancellationToken);
                 }
-
-                if (partial is not null)
+                else
                 {
-                    File.Move(partial, target!.FullName, overwrite: true);
+                    await LocalFileDownload.SaveAsync(file, target.FullName, from, to, ClientOptions.Progress(line), cancellationToken);
                 }
 
                 return GranaryCli.Success;
@@ -61,14 +61,6 @@ internal static class GetCommand
             catch (ArgumentOutOfRangeException e)
             {
                 throw new UsageException(e.Message.Split(" (Parameter", StringSplitOptions.None)[0]);
-            }
-            finally
-            {
-                // A download that did not finish leaves no file behind that could pass for the whole one.
-                if (partial is not null && File.Exists(partial))
-                {
-                    File.Delete(partial);
-                }
             }
         });
         return command;

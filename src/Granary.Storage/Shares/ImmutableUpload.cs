@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Granary.Core.Caps;
+using Granary.Core.Files;
 using Microsoft.Win32.SafeHandles;
 
 namespace Granary.Storage.Shares;

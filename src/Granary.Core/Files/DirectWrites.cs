@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Granary.Storage.Shares;
+namespace Granary.Core.Files;
 
 /// <summary>
 /// A second descriptor of an upload's file, opened with <c>O_DIRECT</c> (<see cref="DirectIo"/>), through
@@ -13,7 +13,7 @@ namespace Granary.Storage.Shares;
 /// buffered. A direct write that fails is written buffered and the upload stays buffered from then on, so
 /// nothing is lost.
 /// </remarks>
-internal sealed class DirectWrites : IDisposable
+public sealed class DirectWrites : IDisposable
 {
     private readonly int _descriptor;
     private bool _failed;
