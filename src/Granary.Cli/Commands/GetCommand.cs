@@ -12,7 +12,7 @@ internal static class GetCommand
     public static Command Create()
     {
         var capArgument = new Argument<string>("SOURCE") { Description = "The file: its cap (URI:CHK:…, URI:LIT:…, URI:SSK…, URI:MDMF…) or alias:path." };
-        var output = new Option<FileInfo>("-o", "--output") { Description = "Write the file here (written under a temporary name and renamed when complete); default standard output.", HelpName = "FILE" };
+        var output = new Option<FileInfo>("-o", "--output") { Description = "Write the file here (under a temporary name, renamed when complete; written past the page cache where the file system allows); default standard output.", HelpName = "FILE" };
         var range = new Option<string>("--range") { Description = "Only bytes START to END, inclusive, 0-based (END may be omitted: to the end).", HelpName = "START-END" };
         var clientDir = ClientOptions.ClientDir();
         var command = new Command("get", "Fetch, verify, decode and decrypt a file from the grid.") { capArgument, output, range, clientDir };
