@@ -63,6 +63,7 @@ public sealed class DataservPrimitivesTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(300)]
+    [InlineData(3000)]
     public void The_farmer_list_is_written_as_python_json_dumps_writes_its_model(int count)
     {
         var random = new Random(count);
@@ -70,7 +71,7 @@ public sealed class DataservPrimitivesTests
         var farmers = Enumerable.Range(0, count).Select(i => new Farmer(
             i + 1,
             i == 1 ? "1Quote\"back\\slash\u00e9" : $"1Farmer{random.Next():x}",
-            $"1Payout{random.Next():x}",
+            i == 0 ? "1" + new string('z', 1000) : $"1Payout{random.Next():x}", // outgrows the estimated body
             now - random.NextInt64(0, 2L * 86_400 * HubClock.MicrosPerSecond),
             random.Next(0, 200_000))).ToList();
         foreach (var compact in new[] { false, true })
