@@ -39,9 +39,11 @@ field() { sed -n "s/.*\"$1\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$2"; }
 
 # Decode is measured twice: the best pattern (one data share lost) and the worst (every parity
 # share used); Granary's worst is the slowest of several layouts of the lost shares, ISA-L's speed
-# does not depend on the layout. Every ratio is Granary over ISA-L (or zfec) in this run.
-((json)) || printf '%-24s %-12s %8s %8s %6s %7s | %8s %8s %6s | %8s %8s %6s  %s\n' \
-  shape kernel encode isa-l ratio "vs zfec" "dec best" isa-l ratio "dec worst" isa-l ratio "worst layout"
+# does not depend on the layout. Every ratio is Granary over ISA-L (or zfec) in this run, but
+# "vs xor": Granary's best decode over XORing the same k shares into one block (the memory traffic
+# of the best decode with no multiply), which says whether the memory or the arithmetic is the limit.
+((json)) || printf '%-24s %-12s %8s %8s %6s %7s | %8s %8s %6s %6s | %8s %8s %6s  %s\n' \
+  shape kernel encode isa-l ratio "vs zfec" "dec best" isa-l ratio "vs xor" "dec worst" isa-l ratio "worst layout"
 for shape in "3 10 349526" "10 14 104858" "29 80 36158"; do
   read -r k n shard <<<"$shape"
   total=$((4 << 30))
@@ -55,15 +57,15 @@ for shape in "3 10 349526" "10 14 104858" "29 80 36158"; do
   ((k > 8)) && [[ "$lost" == "$(seq -s, 0 $((k - 1)))" ]] && layout="every data share"
   awk -v s="$k-of-$n/$shard" -v kern="$(field kernel "$g")" -v layout="$layout" \
     -v ge="$(field encodeMBps "$g")" -v ie="$(field encodeMBps "$i")" -v ze="$(field encodeMBps "$z")" \
-    -v gb="$(field throughputMBps "$best")" -v ib="$(field decodeBestMBps "$i")" \
+    -v gb="$(field throughputMBps "$best")" -v ib="$(field decodeBestMBps "$i")" -v gx="$(field xorCeilingMBps "$g")" \
     -v gw="$(field throughputMBps "$worst")" -v iw="$(field decodeWorstMBps "$i")" -v json="$json" -v k="$k" -v n="$n" -v shard="$shard" 'BEGIN {
     if (json) {
       printf "{\"k\":%d,\"n\":%d,\"shardSize\":%d,\"kernel\":\"%s\",\"encodeMBps\":%.0f,\"isalEncodeMBps\":%.0f,\"zfecEncodeMBps\":%.0f,", k, n, shard, kern, ge, ie, ze
-      printf "\"decodeBestMBps\":%.0f,\"isalDecodeBestMBps\":%.0f,\"decodeWorstMBps\":%.0f,\"isalDecodeWorstMBps\":%.0f,\"worstLayout\":\"%s\",", gb, ib, gw, iw, layout
-      printf "\"encodeVsIsal\":%.3f,\"encodeVsZfec\":%.1f,\"decodeBestVsIsal\":%.3f,\"decodeWorstVsIsal\":%.3f}\n", ge / ie, ge / ze, gb / ib, gw / iw
+      printf "\"decodeBestMBps\":%.0f,\"isalDecodeBestMBps\":%.0f,\"xorCeilingMBps\":%.0f,\"decodeWorstMBps\":%.0f,\"isalDecodeWorstMBps\":%.0f,\"worstLayout\":\"%s\",", gb, ib, gx, gw, iw, layout
+      printf "\"encodeVsIsal\":%.3f,\"encodeVsZfec\":%.1f,\"decodeBestVsIsal\":%.3f,\"decodeBestVsXor\":%.3f,\"decodeWorstVsIsal\":%.3f}\n", ge / ie, ge / ze, gb / ib, gb / gx, gw / iw
       exit
     }
-    printf "%-24s %-12s %8.0f %8.0f %5.2fx %6.0fx | %8.0f %8.0f %5.2fx | %8.0f %8.0f %5.2fx  %s\n",
-      s, kern, ge, ie, ge / ie, ge / ze, gb, ib, gb / ib, gw, iw, gw / iw, layout }'
+    printf "%-24s %-12s %8.0f %8.0f %5.2fx %6.0fx | %8.0f %8.0f %5.2fx %5.2fx | %8.0f %8.0f %5.2fx  %s\n",
+      s, kern, ge, ie, ge / ie, ge / ze, gb, ib, gb / ib, gb / gx, gw, iw, gw / iw, layout }'
 done
 ((json)) || echo "MB/s of file data, one core; each ratio is Granary's MB/s over the other codec's in this run."

@@ -66,10 +66,10 @@ public sealed class BenchProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Bench_codec_decodes_the_best_pattern_and_every_layout_of_the_worst_and_names_the_slowest()
+    public async Task Bench_codec_decodes_the_best_pattern_and_every_layout_of_the_worst_names_the_slowest_and_sets_the_best_beside_the_xor_ceiling()
     {
         var result = await GranaryProcess.RunAsync(
-            ["bench", "codec", "-k", "10", "-n", "14", "--shard-size", "4096", "--total", "64MiB", "--json"], TimeSpan.FromMinutes(2));
+            ["bench", "codec", "-k", "10", "-n", "14", "--shard-size", "4164", "--total", "64MiB", "--json"], TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 0, result.Error);
         using var json = JsonDocument.Parse(result.Output);
@@ -84,6 +84,10 @@ public sealed class BenchProcessTests : IDisposable
         var worst = root.GetProperty("decodeWorst");
         Assert.Equal(slowest, worst.GetProperty("throughputMBps").GetDouble());
         Assert.Equal(root.GetProperty("encodeMBps").GetDouble() / slowest, root.GetProperty("worstDecodeOverEncodeTime").GetDouble(), 6);
+
+        var xorCeiling = root.GetProperty("xorCeilingMBps").GetDouble();
+        Assert.True(xorCeiling > 0);
+        Assert.Equal(root.GetProperty("decodeBest").GetProperty("throughputMBps").GetDouble() / xorCeiling, root.GetProperty("bestDecodeOverXorCeiling").GetDouble(), 6);
     }
 
     [Fact]
