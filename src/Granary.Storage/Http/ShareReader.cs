@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using Microsoft.Win32.SafeHandles;
 
 namespace Granary.Storage.Http;
 
@@ -12,10 +13,17 @@ internal static class ShareReader
 {
     private const int Chunk = 256 * 1024;
 
-    public static async Task ServeAsync(HttpContext context, string path)
+    /// <summary>Serves the file at <paramref name="path"/> through a handle of its own (a mutable slot, which changes in place).</summary>
+    public static async Task ServeFileAsync(HttpContext context, string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        await ServeAsync(context, handle).ConfigureAwait(false);
+    }
+
+    /// <summary>Serves an open file; the caller keeps the handle and closes it.</summary>
+    public static async Task ServeAsync(HttpContext context, SafeFileHandle handle)
     {
         var response = context.Response;
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         var length = RandomAccess.GetLength(handle);
         var (from, count) = (0L, length);
         var rangeText = context.Request.Headers.Range.ToString();

@@ -45,8 +45,11 @@ internal static class StorageEndpoints
         v1.MapMethods("/immutable/{index}/{share}", ["PATCH"], WriteAsync);
         v1.MapPut("/immutable/{index}/{share}/abort", AbortAsync);
         v1.MapGet("/immutable/{index}/shares", (string index, ImmutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
-        v1.MapGet("/immutable/{index}/{share}", (string index, string share, HttpContext context, ImmutableStore store) =>
-            ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
+        v1.MapGet("/immutable/{index}/{share}", async (string index, string share, HttpContext context, ImmutableStore store) =>
+        {
+            using var file = store.OpenShare(RequestParsing.Index(index), RequestParsing.Share(share)) ?? throw NoSuchShare();
+            await ShareReader.ServeAsync(context, file.Handle).ConfigureAwait(false);
+        });
         v1.MapPost("/immutable/{index}/{share}/corrupt", ReportCorruptionAsync);
         v1.MapPost("/immutable/{index}/{share}/proof", ProveAsync);
         v1.MapPut("/lease/{index}", RenewLease);
@@ -55,7 +58,7 @@ internal static class StorageEndpoints
         v1.MapMethods("/mutable/{index}/{share}", ["PATCH"], WriteMutableRangeAsync);
         v1.MapGet("/mutable/{index}/shares", (string index, MutableStore store) => Results.Json(store.List(RequestParsing.Index(index)), StorageProtocol.Json));
         v1.MapGet("/mutable/{index}/{share}", (string index, string share, HttpContext context, MutableStore store) =>
-            ServeShareAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share))));
+            ShareReader.ServeFileAsync(context, store.SharePath(RequestParsing.Index(index), RequestParsing.Share(share)) ?? throw NoSuchShare()));
         return routes;
     }
 
@@ -394,8 +397,7 @@ internal static class StorageEndpoints
         }
     }
 
-    private static Task ServeShareAsync(HttpContext context, string? path) =>
-        path is null ? throw new ProblemException(404, "this node holds no such share") : ShareReader.ServeAsync(context, path);
+    private static ProblemException NoSuchShare() => new(404, "this node holds no such share");
 
     private static async Task<T> ReadJsonAsync<T>(HttpRequest request, int limit, CancellationToken cancellationToken)
         where T : class

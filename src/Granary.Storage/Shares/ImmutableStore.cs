@@ -29,6 +29,7 @@ internal sealed class ImmutableStore(
     private readonly ConcurrentDictionary<(StorageIndex Index, int Share), ImmutableUpload> _uploads = new();
     private readonly Lock _allocationLock = new();
     private readonly SemaphoreSlim _selfCheckGate = new(1, 1);
+    private readonly ShareHandles _handles = new(time);
 
     /// <summary>Removes what an earlier run left half-written, and buckets left with no share, and counts the stored bytes.</summary>
     public (int Shares, long Bytes) Open()
@@ -255,6 +256,24 @@ internal sealed class ImmutableStore(
         return File.Exists(path) ? path : null;
     }
 
+    /// <summary>A read handle of a complete share, kept open for the next reader too; null when the node holds no such share.</summary>
+    public ShareHandles.Lease? OpenShare(StorageIndex index, int share)
+    {
+        if (SharePath(index, share) is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            return _handles.Rent(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null; // deleted since it was found
+        }
+    }
+
     public string LeasesFile(StorageIndex index) => Path.Combine(layout.Bucket(index), StoreLayout.LeasesFileName);
 
     /// <summary>Abandons uploads nobody has written to for the configured idle time; returns how many.</summary>
@@ -303,6 +322,7 @@ internal sealed class ImmutableStore(
                 var path = layout.Share(index, share);
                 freed += new FileInfo(path).Length;
                 File.Delete(path);
+                _handles.Forget(path);
                 File.Delete(layout.CorruptMarker(index, share));
             }
 
@@ -366,6 +386,8 @@ internal sealed class ImmutableStore(
         {
             upload.Dispose();
         }
+
+        _handles.Dispose();
     }
 
     private void Finish(ImmutableUpload upload)
@@ -376,6 +398,7 @@ internal sealed class ImmutableStore(
         upload.Dispose();
         var replaced = File.Exists(target) ? new FileInfo(target).Length : 0;
         File.Move(upload.Path, target, overwrite: true);
+        _handles.Forget(target);
         File.Delete(layout.CorruptMarker(upload.Index, upload.Share));
         StoreLayout.SyncDirectory(bucket);
         space.Free(replaced);
