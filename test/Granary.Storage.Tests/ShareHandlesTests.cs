@@ -117,6 +117,51 @@ public sealed class ShareHandlesTests : IDisposable
         Assert.Equal(0, handles.Count);
     }
 
+    [Fact]
+    public async Task Readers_racing_replacements_and_evictions_always_read_a_whole_open_file()
+    {
+        // Few handles kept, so evictions happen too; each file holds one repeated byte, so a read sees a whole version.
+        var handles = new ShareHandles(_clock);
+        var paths = Enumerable.Range(0, ShareHandles.Capacity + 8).Select(i => Write($"s{i}", Enumerable.Repeat((byte)1, 4096).ToArray())).ToArray();
+        var leased = new System.Collections.Concurrent.ConcurrentBag<Microsoft.Win32.SafeHandles.SafeFileHandle>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        // Threads of their own: on two cores the thread pool would start some of them late.
+        static Task<T> OnThread<T>(Func<T> work) => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var readers = Enumerable.Range(0, 3).Select(r => OnThread(() =>
+        {
+            var random = new Random(r);
+            var page = new byte[4096];
+            var reads = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                using var lease = handles.Rent(paths[random.Next(paths.Length)]);
+                leased.Add(lease.Handle);
+                Assert.Equal(4096, RandomAccess.Read(lease.Handle, page, 0));
+                Assert.True(page.AsSpan().IndexOfAnyExcept(page[0]) < 0, "a read saw two versions of a file");
+                reads++;
+            }
+
+            return reads;
+        })).ToArray();
+        var replacer = OnThread(() =>
+        {
+            var random = new Random(99);
+            for (var version = 2; !stop.IsCancellationRequested; version++)
+            {
+                var path = paths[random.Next(8)];
+                File.Move(Write($"next-{version}", Enumerable.Repeat((byte)version, 4096).ToArray()), path, overwrite: true);
+                handles.Forget(path);
+            }
+
+            return 0;
+        });
+
+        Assert.All(await Task.WhenAll(readers), reads => Assert.True(reads > 100, $"only {reads} reads"));
+        await replacer;
+        handles.Dispose();
+        Assert.All(leased, handle => Assert.True(handle.IsClosed));
+    }
+
     private static int Read(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
         var one = new byte[1];
