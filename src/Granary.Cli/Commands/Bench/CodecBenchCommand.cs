@@ -12,12 +12,12 @@ namespace Granary.Cli.Commands.Bench;
 /// <summary>
 /// <c>granary bench codec</c>: Reed-Solomon encode and decode throughput, in MB/s (10^6 bytes) of
 /// file data, on 64-byte aligned shards that are reused from pass to pass (as ISA-L's and zfec's own
-/// benchmarks do), so the figure is the kernel's and not the memory bus's. Decode reconstructs the
+/// benchmarks do), so they are read from the caches, not from memory. Decode reconstructs the
 /// missing data blocks, as the CHK decoder does (surviving data blocks are read where they arrived,
 /// not copied), for the best erasure pattern and for every layout of the worst (see
 /// <see cref="ErasurePattern"/>); the slowest layout is the worst case reported. Beside the best
-/// decode runs its XOR ceiling: a shard-sized stripe outgrows a 1 MiB L2 cache, and rebuilding one
-/// block then costs what moving its bytes costs.
+/// decode runs its XOR ceiling: a stripe of the default shape outgrows a 1 MiB L2 cache and comes
+/// from L3, where rebuilding one block costs what moving its bytes costs.
 /// </summary>
 internal static class CodecBenchCommand
 {
